@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Relief",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Raster", targets: ["Raster"]),
+        .library(name: "Photogrammetry", targets: ["Photogrammetry"]),
+        .executable(name: "dsm-run", targets: ["dsm-run"]),
+        .executable(name: "pipeline-worker", targets: ["pipeline-worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGDAL",
+            pkgConfig: "gdal",
+            providers: [.apt(["libgdal-dev"])]
+        ),
+        .target(name: "Raster", dependencies: ["CGDAL"]),
+        .target(name: "Photogrammetry", dependencies: ["Raster"]),
+        .executableTarget(
+            name: "dsm-run",
+            dependencies: [
+                "Raster", "Photogrammetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pipeline-worker",
+            dependencies: [
+                "Raster", "Photogrammetry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks (release builds): `swift run -c release raster-bench`.
+        .executableTarget(name: "raster-bench", dependencies: ["Raster"], path: "Benchmarks/raster-bench"),
+        .testTarget(name: "RasterTests", dependencies: ["Raster"]),
+        .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct DSMRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsm-run",
+        abstract: "Relief: digital surface models and derived products from Pléiades / SPOT stereo imagery.",
+        subcommands: [InfoCommand.self, MakeSampleCommand.self],
+        defaultSubcommand: nil
+    )
+}

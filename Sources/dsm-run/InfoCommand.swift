@@ -1,0 +1,58 @@
+import ArgumentParser
+import Photogrammetry
+import Raster
+
+/// `dsm-run info FILE`: what a raster is, where it is, and its RPC model.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a raster: size, bands, types, georeferencing, metadata domains and RPC."
+    )
+
+    @Argument(help: "A raster GDAL can open (GeoTIFF, COG, VRT, NITF, JP2, DIMAP XML, /vsicurl/ URL, ...).")
+    var path: String
+
+    func run() throws {
+        let dataset = try Dataset(path: path)
+        print(try describe(dataset), terminator: "")
+    }
+}
+
+/// The text `dsm-run info` prints.
+func describe(_ dataset: Dataset) throws -> String {
+    var out = ""
+    func line(_ s: String) { out += s + "\n" }
+    line("File: \(dataset.path)")
+    line("Driver: \(dataset.driverName)")
+    line("Size: \(dataset.width) x \(dataset.height), \(dataset.bandCount) band(s)")
+    for band in 1...dataset.bandCount {
+        let block = try dataset.blockSize(band: band)
+        var text = "Band \(band): \(try dataset.pixelType(band: band).rawValue), block \(block.width)x\(block.height)"
+        if let nodata = try dataset.nodata(band: band) { text += ", nodata \(nodata)" }
+        let overviews = try dataset.overviewCount(band: band)
+        if overviews > 0 { text += ", \(overviews) overview(s)" }
+        let name = try dataset.bandDescription(band: band)
+        if !name.isEmpty { text += ", \"\(name)\"" }
+        line(text)
+    }
+    if let gt = dataset.geoTransform { line("GeoTransform: \(gt.array.map { "\($0)" }.joined(separator: ", "))") }
+    else { line("GeoTransform: none (sensor geometry)") }
+    if let srs = dataset.spatialReference {
+        line("CRS: " + (srs.epsg.map { "EPSG:\($0)" } ?? String(srs.wkt.prefix(80))))
+    } else {
+        line("CRS: none")
+    }
+    let domains = dataset.metadataDomains.map { $0.isEmpty ? "(default)" : $0 }
+    line("Metadata domains: \(domains.joined(separator: ", "))")
+    let rpcItems = dataset.metadata(domain: "RPC")
+    if rpcItems.isEmpty {
+        line("RPC: none")
+    } else {
+        let rpc = try RPCCoefficients(gdalMetadata: rpcItems, source: dataset.path)
+        line("RPC: RPC00B, \(rpc.allValues.count) values (0-based pixel centres)")
+        line("  image offset (sample, line): \(rpc.sampleOffset), \(rpc.lineOffset); scale: \(rpc.sampleScale), \(rpc.lineScale)")
+        line("  ground offset (lon, lat, h): \(rpc.longitudeOffset), \(rpc.latitudeOffset), \(rpc.heightOffset) m")
+        line("  ground scale (lon, lat, h): \(rpc.longitudeScale), \(rpc.latitudeScale), \(rpc.heightScale) m")
+    }
+    return out
+}
