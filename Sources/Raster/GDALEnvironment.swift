@@ -8,8 +8,6 @@ enum GDALEnvironment {
     private static let once: Void = {
         GDALAllRegister()
         CPLSetErrorHandler(reliefErrorHandler)
-        // Never leave .aux.xml side files next to inputs we only read.
-        CPLSetConfigOption("GDAL_PAM_ENABLED", "NO")
     }()
 
     /// Call before any GDAL use; cheap after the first time.
