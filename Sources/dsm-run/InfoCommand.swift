@@ -46,7 +46,11 @@ func describe(_ dataset: Dataset) throws -> String {
     line("Metadata domains: \(domains.joined(separator: ", "))")
     let rpcItems = dataset.metadata(domain: "RPC")
     if rpcItems.isEmpty {
-        line("RPC: none")
+        if let sidecar = RPCModel.sidecarModelPath(ofImage: dataset.path) {
+            line("RPC: none in the file; sidecar model \(sidecar) (used by `dsm-run rpc`)")
+        } else {
+            line("RPC: none")
+        }
     } else {
         let rpc = try RPCCoefficients(gdalMetadata: rpcItems, source: dataset.path)
         line("RPC: RPC00B, \(rpc.allValues.count) values (0-based pixel centres)")

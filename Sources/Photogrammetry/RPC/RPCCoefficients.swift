@@ -5,6 +5,7 @@
 /// L, P, H being normalised longitude, latitude and height.
 ///
 /// Image coordinates follow RPC00B: 0-based, the first pixel's centre at (0, 0).
+/// `RPCModel` wraps these values with evaluation, localisation and the readers of other formats.
 public struct RPCCoefficients: Sendable, Equatable {
     public var lineOffset: Double, sampleOffset: Double
     public var latitudeOffset: Double, longitudeOffset: Double, heightOffset: Double
