@@ -37,6 +37,7 @@ let package = Package(
         ),
         // Benchmarks (release builds): `swift run -c release raster-bench`.
         .executableTarget(name: "raster-bench", dependencies: ["Raster"], path: "Benchmarks/raster-bench"),
+        .executableTarget(name: "match-bench", dependencies: ["Raster", "Photogrammetry"], path: "Benchmarks/match-bench"),
         .executableTarget(name: "rpc-bench", dependencies: ["Photogrammetry"], path: "Benchmarks/rpc-bench"),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),

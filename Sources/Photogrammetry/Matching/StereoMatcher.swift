@@ -1,0 +1,151 @@
+import Dispatch
+import Raster
+
+/// A disparity map and its confidence, both `Float`, NaN where invalid (never 0).
+/// Convention: the left pixel (x, y) matches the right pixel (x - d, y).
+public struct StereoMatchResult: Sendable {
+    /// Disparity d in pixels (sub-pixel), NaN where no reliable match was found.
+    public var disparity: ImageBuffer<Float>
+    /// Confidence in [0, 1] from the ambiguity of the matching-cost curve (`ambiguityConfidence`);
+    /// NaN on nodata pixels. Also defined where the disparity was rejected by a filter.
+    public var confidence: ImageBuffer<Float>
+}
+
+/// Dense stereo matching of rectified pairs: census cost (Zabih & Woodfill 1994), semi-global
+/// aggregation (Hirschmüller 2008), winner-takes-all with uniqueness, sub-pixel refinement,
+/// left-right check, speckle removal, median filter, and a confidence map.
+///
+/// `match` works on one tile, its memory bounded by width x height x disparities (about 5 bytes
+/// a cell); `matchTiled` cuts a larger pair into tiles that fit `parameters.memoryLimit`.
+public enum StereoMatcher {
+    /// Matches one tile. Nodata pixels (NaN, or equal to `nodata`) never match and get NaN.
+    ///
+    /// - Parameters:
+    ///   - left, right: rectified images of one size (band 0 is used).
+    ///   - disparities: the disparities searched, any sign and width; those that cannot land in
+    ///     the image (|d| >= width) are dropped, and a range with none left gives all-NaN output.
+    ///   - workspace: buffers to reuse from an earlier call (tile after tile); nil allocates.
+    /// - Throws: `MatchingError` for mismatched or empty images, bad parameters, or a cost volume
+    ///   over `parameters.memoryLimit`.
+    /// - Complexity: O(W·H·D·paths) time, O(W·H·D) memory.
+    public static func match(
+        left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
+        parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: Float? = nil,
+        workspace: MatchingWorkspace? = nil
+    ) throws -> StereoMatchResult {
+        try parameters.validate()
+        try checkPair(left.width, left.height, right.width, right.height)
+        let workspace = workspace ?? MatchingWorkspace()
+        let (width, height) = (left.width, left.height)
+        let leftPixels = maskedPixels(left, nodata: nodata)
+        let rightPixels = maskedPixels(right, nodata: nodata)
+        let lowest = max(disparities.lowerBound, -(width - 1)), highest = min(disparities.upperBound, width - 1)
+        var result = StereoMatchResult(
+            disparity: ImageBuffer(width: width, height: height, filledWith: .nan),
+            confidence: ImageBuffer(width: width, height: height, filledWith: .nan))
+        guard lowest <= highest else { return result }
+        let count = highest - lowest + 1
+        guard count < Int(UInt16.max) else {
+            throw MatchingError.invalidParameter(name: "disparity", reason: "\(count) disparities, at most 65534 per tile")
+        }
+        let bytes = estimatedBytes(width: width, height: height, disparityCount: count)
+        guard bytes <= parameters.memoryLimit else { throw MatchingError.volumeTooLarge(bytes: bytes, limit: parameters.memoryLimit) }
+
+        // Census codes of both images, concurrently (each variable written by one worker only).
+        nonisolated(unsafe) var leftCodes: [UInt64] = [], rightCodes: [UInt64] = []
+        DispatchQueue.concurrentPerform(iterations: 2) { side in
+            let pixels = side == 0 ? leftPixels : rightPixels
+            let codes = pixels.withUnsafeBufferPointer {
+                censusTransform($0, width: width, height: height, rowStride: width,
+                                windowWidth: parameters.censusWidth, windowHeight: parameters.censusHeight)
+            }
+            if side == 0 { leftCodes = codes } else { rightCodes = codes }
+        }
+        let leftValid = leftPixels.map { !$0.isNaN }
+        let rightValid = rightPixels.map { !$0.isNaN }
+        guard leftValid.contains(true), rightValid.contains(true) else { return result }
+
+        let volume = workspace.costs
+        volume.reshape(width: width, height: height, minDisparity: lowest, count: count)
+        // The tile's robust intensity range (left image), mapped to 0..255 for both images: the
+        // scale of the adaptive P2 and of the gradient cost.
+        let needsScale = parameters.gradientWeight > 0 || parameters.p2GradientScale != nil
+        let range: (low: Float, high: Float) = (needsScale ? robustRange(leftPixels) : nil) ?? (0, 255)
+        let scale: Float = range.high > range.low ? 255 / (range.high - range.low) : 1
+        var gradients: GradientCostInputs?
+        if parameters.gradientWeight > 0 {
+            gradients = GradientCostInputs(
+                left: quantisedGradients(leftPixels, width: width, height: height, low: range.low, scale: scale),
+                right: quantisedGradients(rightPixels, width: width, height: height, low: range.low, scale: scale),
+                weight16: UInt16((parameters.gradientWeight * 16).rounded()), cap: UInt8(parameters.gradientCap))
+        }
+        // Confidence levels: Pandora's ambiguity integrates tolerances up to 0.7 of the cost range.
+        var confidence = [Float](repeating: .nan, count: width * height)
+        volume.fillCensusCosts(left: leftCodes, leftValid: leftValid, right: rightCodes, rightValid: rightValid,
+                               maxCost: UInt8(parameters.censusBits), gradients: gradients, confidence: &confidence,
+                               confidenceLevels: max(1, Int((0.7 * Float(parameters.maxCost)).rounded())))
+        let intensity = parameters.p2GradientScale == nil ? [] : leftPixels.map { ($0 - range.low) * scale }
+        let aggregated = sgmAggregate(volume, intensity: intensity, p1: parameters.p1, p2: parameters.p2,
+                                      gradientScale: parameters.p2GradientScale, paths: parameters.paths,
+                                      into: workspace.aggregated)
+        var disparity = decideDisparities(aggregated: aggregated, costs: volume, leftValid: leftValid,
+                                         rightValid: rightValid, leftPixels: leftPixels, rightPixels: rightPixels,
+                                         parameters: parameters)
+        if parameters.speckleSize > 0 {
+            removeSpeckles(&disparity, width: width, height: height,
+                           maximumSize: parameters.speckleSize, maximumDifference: parameters.speckleRange)
+        }
+        if parameters.medianFilter {
+            disparity = medianFilter3x3(disparity, width: width, height: height)
+        }
+        result.disparity.storage = disparity
+        result.confidence.storage = confidence
+        return result
+    }
+
+    /// Matches 16-bit imagery (Pléiades is 12-bit in UInt16): converted to Float, `nodata` to NaN.
+    public static func match(
+        left: ImageBuffer<UInt16>, right: ImageBuffer<UInt16>, disparities: ClosedRange<Int>,
+        parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: UInt16? = nil,
+        workspace: MatchingWorkspace? = nil
+    ) throws -> StereoMatchResult {
+        try checkPair(left.width, left.height, right.width, right.height)
+        return try match(left: floatImage(left, nodata: nodata), right: floatImage(right, nodata: nodata),
+                         disparities: disparities, parameters: parameters, workspace: workspace)
+    }
+
+    /// Bytes `match` allocates for a tile (cost volume, two aggregation volumes, census codes).
+    public static func estimatedBytes(width: Int, height: Int, disparityCount: Int) -> Int {
+        width * height * (CostVolume.stride(for: disparityCount) * 5 + 48)
+    }
+
+    static func checkPair(_ lw: Int, _ lh: Int, _ rw: Int, _ rh: Int) throws {
+        guard lw == rw, lh == rh else { throw MatchingError.sizeMismatch(left: (lw, lh), right: (rw, rh)) }
+        guard lw > 0, lh > 0 else { throw MatchingError.emptyImage(width: lw, height: lh) }
+    }
+
+    /// Band 0, packed, with `nodata` replaced by NaN.
+    static func maskedPixels(_ image: ImageBuffer<Float>, nodata: Float?) -> [Float] {
+        var pixels = image.packedBand(0)
+        if let nodata, !nodata.isNaN {
+            for i in pixels.indices where pixels[i] == nodata { pixels[i] = .nan }
+        }
+        return pixels
+    }
+
+    static func floatImage(_ image: ImageBuffer<UInt16>, nodata: UInt16?) -> ImageBuffer<Float> {
+        let pixels = image.packedBand(0).map { nodata == $0 ? Float.nan : Float($0) }
+        return ImageBuffer(width: image.width, height: image.height, pixels: pixels)
+    }
+}
+
+/// Parses "MIN:MAX" (e.g. "-32:32") into a disparity range.
+/// - Throws: `MatchingError.invalidDisparityRange` when MIN > MAX, `.invalidParameter` when unreadable.
+public func parseDisparityRange(_ text: String) throws -> ClosedRange<Int> {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]) else {
+        throw MatchingError.invalidParameter(name: "disparity", reason: "'\(text)' is not MIN:MAX (integers)")
+    }
+    guard lo <= hi else { throw MatchingError.invalidDisparityRange(minimum: lo, maximum: hi) }
+    return lo...hi
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Photogrammetry
+import Raster
+
+/// `dsm-run match LEFT RIGHT --disparity MIN:MAX -o disparity.tif`: dense matching of a
+/// rectified pair (census + semi-global matching), Float32 GeoTIFF output with NaN for invalid.
+struct MatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Dense stereo matching of a rectified pair (census + SGM); writes a Float32 disparity GeoTIFF, NaN where invalid.",
+        discussion: "Convention: the left pixel (x, y) matches the right pixel (x - d, y). Inputs: any raster GDAL reads (GeoTIFF, PNG, ...), same size."
+    )
+
+    @Argument(help: "Left (reference) image.")
+    var left: String
+
+    @Argument(help: "Right image, rectified with the left one (same rows).")
+    var right: String
+
+    @Option(name: .customLong("disparity"), help: "Disparity range MIN:MAX searched (any sign), e.g. -32:32.")
+    var disparity: String
+
+    @Option(name: .shortAndLong, help: "Output disparity GeoTIFF (Float32, NaN = invalid).")
+    var output: String
+
+    @Option(help: "Also write the confidence map (Float32 in [0, 1], from the cost-curve ambiguity) here.")
+    var confidence: String?
+
+    @Option(help: "Aggregation paths: 8 (default) or 4 (faster).")
+    var paths: Int = 8
+
+    @Option(help: "SGM penalty P1 for one-pixel disparity changes, in census bits (default 8).")
+    var p1: Int?
+
+    @Option(help: "SGM penalty P2 for larger disparity changes, in census bits (default 32).")
+    var p2: Int?
+
+    @Option(help: "Adapt P2 to the intensity gradient with this scale (0..255 intensities); off by default.")
+    var p2GradientScale: Float?
+
+    @Option(help: "Weight of the second cost, the absolute difference of horizontal gradients (0..255 intensity scale); 0 = off (default).")
+    var gradientWeight: Float = 0
+
+    @Option(help: "Cap of the gradient cost term, in census bits (default 16).")
+    var gradientCap: Int = 16
+
+    @Option(help: "Census window WIDTHxHEIGHT, odd, up to 9x7 (default 5x5).")
+    var census: String = "5x5"
+
+    @Option(help: "Sub-pixel refinement: windowSSD (default), equiangular, parabola or none.")
+    var subpixel: String = "windowSSD"
+
+    @Option(help: "Left-right check tolerance in pixels; negative turns the check off (default 1).")
+    var lrTolerance: Int = 1
+
+    @Option(help: "Uniqueness ratio in percent, 0 = off (default 0).")
+    var uniqueness: Int = 0
+
+    @Option(help: "Remove connected regions of at most this many pixels, 0 = off (default 100).")
+    var speckleSize: Int = 100
+
+    @Option(help: "Disparity difference within a speckle region, pixels (default 2).")
+    var speckleRange: Float = 2
+
+    @Flag(help: "Skip the final 3x3 median filter.")
+    var noMedian: Bool = false
+
+    @Option(help: "Nodata value of the inputs (default: the file's own nodata, if any; NaN always is).")
+    var nodata: Float?
+
+    @Option(help: "Band to match, 1-based (default 1).")
+    var band: Int = 1
+
+    @Option(name: .customLong("memory"), help: "Memory budget for one tile's volumes, MiB (default 512).")
+    var memoryMiB: Int = 512
+
+    func validate() throws {
+        guard paths == 4 || paths == 8 else { throw ValidationError("--paths must be 4 or 8, got \(paths)") }
+        do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
+        guard SubpixelMethod(rawValue: subpixel) != nil else {
+            throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard censusWindow != nil else { throw ValidationError("--census must be WIDTHxHEIGHT, e.g. 5x5, got \(census)") }
+        do { try parameters().validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    var censusWindow: (Int, Int)? {
+        let parts = census.split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else { return nil }
+        return (w, h)
+    }
+
+    func parameters() -> StereoMatchingParameters {
+        var p = StereoMatchingParameters()
+        if let (w, h) = censusWindow { (p.censusWidth, p.censusHeight) = (w, h) }
+        p.paths = paths == 4 ? .four : .eight
+        if let p1 { p.p1 = p1 }
+        if let p2 { p.p2 = p2 }
+        p.p2GradientScale = p2GradientScale
+        p.gradientWeight = gradientWeight
+        p.gradientCap = gradientCap
+        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
+        p.leftRightTolerance = lrTolerance < 0 ? nil : lrTolerance
+        p.uniquenessRatio = uniqueness
+        p.speckleSize = speckleSize
+        p.speckleRange = speckleRange
+        p.medianFilter = !noMedian
+        p.memoryLimit = memoryMiB << 20
+        return p
+    }
+
+    func run() throws {
+        let range = try parseDisparityRange(disparity)
+        let leftDataset = try Dataset(path: left), rightDataset = try Dataset(path: right)
+        let leftImage: ImageBuffer<Float> = try leftDataset.readAll(band: band)
+        let rightImage: ImageBuffer<Float> = try rightDataset.readAll(band: band)
+        let noData = try nodata ?? leftDataset.nodata(band: band).map { Float($0) }
+        let result = try StereoMatcher.matchTiled(left: leftImage, right: rightImage, disparities: range,
+                                                  parameters: parameters(), nodata: noData)
+        try writeRaster(result.disparity, to: output, options: .geoTIFF, geoTransform: leftDataset.geoTransform,
+                        spatialReference: leftDataset.spatialReference, nodata: .nan, bandDescriptions: ["disparity"])
+        if let confidence {
+            try writeRaster(result.confidence, to: confidence, options: .geoTIFF, geoTransform: leftDataset.geoTransform,
+                            spatialReference: leftDataset.spatialReference, nodata: .nan, bandDescriptions: ["confidence"])
+        }
+        let valid = result.disparity.storage.filter { !$0.isNaN }.count
+        print("wrote \(output): \(leftImage.width)x\(leftImage.height), disparities \(range.lowerBound):\(range.upperBound), "
+              + "\(valid) valid pixels (\(100 * valid / max(1, result.disparity.storage.count)) %)")
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Raster
+import Testing
+
+/// `dsm-run match`, run as a process (the binary is built next to the test bundle by `swift test`).
+@Suite("Matching command line (dsm-run match)")
+struct MatchingCommandTests {
+    static var binary: String? {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("dsm-run").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(binary, "dsm-run is not built next to the tests"))
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("--help lists the issue's options")
+    func help() throws {
+        let (status, output) = try Self.run(["match", "--help"])
+        #expect(status == 0)
+        for option in ["--disparity", "--output", "--confidence", "--paths", "--p1", "--p2"] {
+            #expect(output.contains(option), "help lacks \(option)")
+        }
+    }
+
+    @Test("bad arguments fail with a message, not a crash")
+    func badArguments() throws {
+        let a = try Self.run(["match", "l.png", "r.png", "--disparity", "9:2", "-o", "/tmp/x.tif"])
+        #expect(a.status != 0 && a.output.contains("disparity"))
+        let b = try Self.run(["match", "l.png", "r.png", "--disparity", "0:9", "-o", "/tmp/x.tif", "--paths", "5"])
+        #expect(b.status != 0 && b.output.contains("paths"))
+        let c = try Self.run(["match", "/nonexistent/l.png", "/nonexistent/r.png", "--disparity", "0:9", "-o", "/tmp/x.tif"])
+        #expect(c.status != 0)
+    }
+
+    @Test("Cones PNG pair: Float32 disparity and confidence GeoTIFFs, NaN where invalid",
+          .enabled(if: SampleData.root != nil, SampleData.skipMessage))
+    func cones() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let data = "middlebury_cones/tests/pandora/"
+        let (status, output) = try Self.run([
+            "match", try SampleData.path(data + "left.png"), try SampleData.path(data + "right.png"),
+            "--disparity", "0:64", "-o", folder + "/disparity.tif", "--confidence", folder + "/confidence.tif", "--paths", "4",
+        ])
+        #expect(status == 0, "\(output)")
+        let disparity = try Dataset(path: folder + "/disparity.tif")
+        #expect(try disparity.pixelType(band: 1) == .float32)
+        #expect(try disparity.nodata(band: 1)?.isNaN == true)
+        let values: ImageBuffer<Float> = try disparity.readAll()
+        #expect(values.width == 450 && values.height == 375)
+        let valid = values.storage.filter { !$0.isNaN }
+        // Same bar as the library test (density >= 80 %), values within the searched range.
+        #expect(valid.count >= 450 * 375 * 8 / 10)
+        #expect(valid.filter { !(-0.5...64.5).contains($0) }.count == 0)
+        let confidence: ImageBuffer<Float> = try Dataset(path: folder + "/confidence.tif").readAll()
+        #expect(confidence.storage.filter { !$0.isNaN && !(0...1).contains($0) }.count == 0)
+    }
+}

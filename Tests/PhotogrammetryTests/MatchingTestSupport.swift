@@ -1,0 +1,48 @@
+@testable import Photogrammetry
+import Raster
+
+/// Deterministic pseudo-random numbers (SplitMix64) so that kernel sweeps are reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random image with values 0..<levels (few levels make ties, which the kernels must agree
+/// on) and a share of NaN (nodata) pixels.
+func randomImage(width: Int, height: Int, levels: Int = 16, nanShare: Double = 0.05, rng: inout SplitMix64) -> ImageBuffer<Float> {
+    var image = ImageBuffer<Float>(width: width, height: height)
+    for i in image.storage.indices {
+        image.storage[i] = Double.random(in: 0..<1, using: &rng) < nanShare ? .nan : Float(Int.random(in: 0..<levels, using: &rng))
+    }
+    return image
+}
+
+/// A textured image (smoothed noise, 0..255) for matching tests, and a copy shifted so that
+/// left (x, y) = right (x - disparity, y); columns with no source get NaN.
+func shiftedPair(width: Int, height: Int, disparity: Int, seed: UInt64) -> (ImageBuffer<Float>, ImageBuffer<Float>) {
+    var rng = SplitMix64(seed: seed)
+    var noise = [Float](repeating: 0, count: width * height)
+    for i in noise.indices { noise[i] = Float.random(in: 0..<255, using: &rng) }
+    var left = ImageBuffer<Float>(width: width, height: height)
+    for y in 0..<height {
+        for x in 0..<width {
+            var s: Float = 0, n: Float = 0
+            for dy in -1...1 { for dx in -1...1 where x + dx >= 0 && x + dx < width && y + dy >= 0 && y + dy < height {
+                s += noise[(y + dy) * width + x + dx]; n += 1
+            } }
+            left[x, y] = s / n
+        }
+    }
+    var right = ImageBuffer<Float>(width: width, height: height, filledWith: .nan)
+    for y in 0..<height {
+        for xr in 0..<width where xr + disparity >= 0 && xr + disparity < width { right[xr, y] = left[xr + disparity, y] }
+    }
+    return (left, right)
+}
