@@ -1,0 +1,40 @@
+import Raster
+
+/// What `writeDSM` produced.
+public struct DSMSummary: Sendable, Hashable {
+    public var grid: DSMGrid
+    /// Cells with a height (from points or hole filling).
+    public var validCells: Int
+    /// Cells that received at least one point.
+    public var cellsWithPoints: Int
+}
+
+/// Rasterises `cloud` into `grid` and writes the DSM to `path` as a Float32 raster (COG by
+/// default) with NaN nodata, the grid's geotransform and CRS, and default-domain metadata
+/// `VERTICAL_DATUM` (`WGS84 ellipsoid` or `EGM96 geoid`) and `DSM_CELL_STATISTIC`. Works tile
+/// by tile (`rasterizeTiled`), so memory is bounded by the tile size whatever the grid size;
+/// the file appears under `path` only when complete (`RasterWriter`).
+///
+/// - Throws: `DSMError.missingCRS` for a geoid datum without EPSG, `RasterError` from writing.
+public func writeDSM(
+    _ cloud: PointCloud, grid: DSMGrid, to path: String, parameters: RasterizationParameters = .init(),
+    datum: VerticalDatum = .ellipsoid, options: WriteOptions = .cog
+) throws -> DSMSummary {
+    if case .geoid = datum, grid.epsg == nil { throw DSMError.missingCRS(source: "the DSM grid") }
+    let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
+    let metadata = ["": ["VERTICAL_DATUM": datum.metadataValue, "DSM_CELL_STATISTIC": parameters.statistic.rawValue]]
+    let writer = try RasterWriter(path: path, width: grid.width, height: grid.height, type: .float32, options: options,
+                                  geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan, metadata: metadata)
+    var summary = DSMSummary(grid: grid, validCells: 0, cellsWithPoints: 0)
+    try rasterizeTiled(cloud, grid: grid, parameters: parameters) { tile in
+        var heights = tile.heights
+        if case .geoid(let geoid) = datum {
+            try convertToGeoidHeights(&heights, window: tile.window, grid: grid, geoid: geoid)
+        }
+        summary.validCells += heights.storage.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
+        summary.cellsWithPoints += tile.counts.storage.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        try writer.write(heights, x: tile.window.x, y: tile.window.y)
+    }
+    try writer.commit()
+    return summary
+}
