@@ -1,0 +1,30 @@
+import Raster
+
+/// Where the terrain height range of a scene comes from (issue 5: `--height H`, `--dem DEM`).
+public enum HeightPrior: Sendable {
+    /// A known range (e.g. `HeightRange.given(2300)`).
+    case range(HeightRange)
+    /// A DEM read over the reference ROI's footprint (`HeightRange.fromDEM`); `geoid` when its
+    /// heights are above a geoid (SRTM), `margin` metres added each side.
+    case dem(path: String, geoid: Geoid?, margin: Double = HeightRange.defaultDEMMargin)
+
+    /// The range over the ground the reference `window` sees. For a DEM, the window's footprint
+    /// is first taken at the RPC's mean height (`heightOffset`) and, when the DEM's range moves
+    /// it, once more over the DEM's range (footprints move sideways with height).
+    /// - Throws: what `HeightRange.fromDEM` throws, `RPCError` from localisation.
+    public func resolve(reference: StereoImage, window: Window) throws -> HeightRange {
+        switch self {
+        case .range(let range):
+            return range
+        case .dem(let path, let geoid, let margin):
+            let h0 = reference.model.coefficients.heightOffset
+            let first = try reference.footprint(of: window, height: h0)
+            guard let box = first.polygon.bounds else { throw GeometryError.invalidROI(roi: window, reason: "empty footprint") }
+            let range = try HeightRange.fromDEM(path, covering: box, geoid: geoid, margin: margin)
+            let low = try reference.footprint(of: window, height: range.lower).polygon.bounds
+            let high = try reference.footprint(of: window, height: range.upper).polygon.bounds
+            guard let low, let high else { return range }
+            return try HeightRange.fromDEM(path, covering: low.union(high), geoid: geoid, margin: margin)
+        }
+    }
+}
