@@ -125,6 +125,50 @@ struct MatchingSyntheticTests {
         }
     }
 
+    @Test("pipelined aggregation and decision equal the two-volume path bit for bit, widths 1...40, any range",
+          arguments: SGMPaths.allCases)
+    func pipelinedEqualsTwoVolumes(paths: SGMPaths) throws {
+        let ranges: [ClosedRange<Int>] = [0...0, -3...5, 1...20, -19...(-2)]
+        for width in [1, 2, 5, 16, 17, 33, 40] {
+            for height in [1, 2, 3, 8, 13] {
+                let (left, right) = shiftedPair(width: width, height: height, disparity: 2, seed: UInt64(31 * width + height))
+                for range in ranges {
+                    for variant in 0..<3 {
+                        var parameters = StereoMatchingParameters()
+                        parameters.paths = paths
+                        if variant == 1 { parameters.uniquenessRatio = 10; parameters.p2GradientScale = 8; parameters.subpixel = .parabola }
+                        if variant == 2 { parameters.leftRightTolerance = nil; parameters.subpixel = .equiangular }
+                        let a = try StereoMatcher.matchTile(left: left, right: right, disparities: range, parameters: parameters,
+                                                            nodata: nil, workspace: nil, pipelined: true)
+                        let b = try StereoMatcher.matchTile(left: left, right: right, disparities: range, parameters: parameters,
+                                                            nodata: nil, workspace: nil, pipelined: false)
+                        let same = zip(a.disparity.storage, b.disparity.storage).allSatisfy { $0.bitPattern == $1.bitPattern }
+                        #expect(same, "\(paths) \(width)x\(height) range \(range) variant \(variant)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("automatic tile shapes fit the memory budget; full-width strips where they fit")
+    func tileShapes() throws {
+        // 2000x2000, 0...127 at 512 MiB: four full-width strips of 500 rows.
+        let strips = StereoMatcher.tileShape(width: 2000, height: 2000, disparities: 0...127, memoryLimit: 512 << 20)
+        #expect(strips?.0 == 2000 && strips?.1 == 500)
+        for (width, height, range, limit) in [(3000, 900, -40...25, 64 << 20), (20000, 300, 0...63, 256 << 20),
+                                               (777, 5000, -5...90, 32 << 20), (50000, 50000, 0...255, 512 << 20)] {
+            guard let (w, h) = StereoMatcher.tileShape(width: width, height: height, disparities: range, memoryLimit: limit) else {
+                Issue.record("\(width)x\(height): no shape"); continue
+            }
+            let margin = StereoMatcher.tileMargin
+            let windowWidth = min(width, w + max(range.upperBound, 0) - min(range.lowerBound, 0) + 2 * margin)
+            let windowHeight = min(height, h + 2 * margin)
+            #expect(w >= 1 && h >= 16 && w <= width && h <= height)
+            #expect(StereoMatcher.estimatedBytes(width: windowWidth, height: windowHeight, disparityCount: range.count) <= limit,
+                    "\(width)x\(height) \(range): tile \(w)x\(h)")
+        }
+    }
+
     @Test("tiles agree with one whole-image match away from tile seams")
     func tiledMatchesWhole() throws {
         let (left, right) = shiftedPair(width: 150, height: 110, disparity: 7, seed: 11)

@@ -162,6 +162,25 @@ struct MatchingKernelTests {
         }
     }
 
+    @Test("uniqueness check, counts 1...67, every winner position and ratio")
+    func uniquenessEqualsPlain() {
+        var rng = SplitMix64(seed: 6)
+        for count in 1...67 {
+            let stride = CostVolume.stride(for: count)
+            for ratio in [1, 5, 15, 50, 99] {
+                for _ in 0..<4 {
+                    var total = (0..<stride).map { _ in UInt16.random(in: 0...400, using: &rng) }
+                    for i in count..<stride { total[i] = .max }
+                    let best = Int.random(in: 0..<count, using: &rng)
+                    total[best] = total[0..<count].min()!
+                    let a = isUnique(total: total, count: count, best: best, minimum: total[best], uniqueness: ratio)
+                    let b = isUniqueReference(total: total, count: count, best: best, minimum: total[best], uniqueness: ratio)
+                    #expect(a == b, "count \(count) ratio \(ratio) best \(best)")
+                }
+            }
+        }
+    }
+
     @Test("aggregated minimum and ambiguity confidence, counts 1...67")
     func decisionKernels() {
         var rng = SplitMix64(seed: 5)

@@ -44,13 +44,27 @@ final class CostVolume: @unchecked Sendable {
 }
 
 /// Buffers that `StereoMatcher.match` reuses from one call to the next (the cost volume and the
-/// two aggregation volumes, about 5 bytes per cell of the largest tile seen): pass one workspace
-/// to every tile of a worker, as OpenCV's SGBM keeps its buffer between `compute` calls.
-/// Not thread-safe: one workspace per concurrent caller.
+/// half-sweep sums of `sgmAggregatePipelined`, about 3 bytes per cell of the largest tile seen):
+/// pass one workspace to every tile of a worker, as OpenCV's SGBM keeps its buffer between
+/// `compute` calls. Not thread-safe: one workspace per concurrent caller.
 public final class MatchingWorkspace: @unchecked Sendable {
     let costs = CostVolume()
+    /// The two whole-tile sum volumes of the unpipelined path (`sgmAggregate`), allocated only when used.
     let aggregated = AggregatedVolume()
+    private(set) var sums: UnsafeMutablePointer<UInt16> = .allocate(capacity: 1)
+    private var sumsCapacity = 1
     public init() {}
+    deinit { sums.deallocate() }
+
+    /// `sums` with room for at least `count` entries (contents undefined).
+    func reserveSums(_ count: Int) -> UnsafeMutablePointer<UInt16> {
+        if count > sumsCapacity {
+            sums.deallocate()
+            sums = .allocate(capacity: count)
+            sumsCapacity = count
+        }
+        return sums
+    }
 }
 
 /// Population count of eight 64-bit lanes (SWAR bit counting; Hacker's Delight 5-1), written with

@@ -276,67 +276,158 @@ func sgmAggregate(
     return result
 }
 
-/// One sweep of `sgmAggregate` (see there).
+/// One sweep of `sgmAggregate` (see there), over the whole tile.
 func sgmSweep(
     _ volume: CostVolume, intensity: UnsafeBufferPointer<Float>, p1: Int, p2: Int, gradientScale: Float?,
     directions: [(dx: Int, dy: Int)], forward: Bool, sums: UnsafeMutablePointer<UInt16>
 ) {
-    let (width, height, count, stride) = (volume.width, volume.height, volume.count, volume.stride)
-    guard width > 0, height > 0 else { return }
-    let sentinel = UInt8(255 - p1)
-    let vectorLength = stride + 16
-    // One vector of the "before the path starts" state: zeros, guards and padding at the sentinel.
-    let start = UnsafeMutablePointer<UInt8>.allocate(capacity: vectorLength)
-    start.initialize(repeating: sentinel, count: vectorLength)
-    for d in 0..<count { start[d + 1] = 0 }
-    let rowLength = width * vectorLength
-    let directionCount = directions.count
-    // Row buffers (previous and current) for every direction; the horizontal direction (index 0,
-    // dy == 0) only uses pixel 0 and 1 of them.
-    let rows = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * directionCount * rowLength)
-    rows.initialize(repeating: sentinel, count: 2 * directionCount * rowLength)
-    let mins = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * directionCount * width)
-    mins.initialize(repeating: 0, count: 2 * directionCount * width)
-    defer { start.deallocate(); rows.deallocate(); mins.deallocate() }
-    let useGradient = gradientScale != nil && intensity.count == width * height
-    let p1Byte = UInt8(p1)
+    let sweep = SGMSweep(volume, intensity: intensity, p1: p1, p2: p2, gradientScale: gradientScale,
+                         directions: directions, forward: forward)
+    let rowLength = volume.width * volume.stride
+    sweep.run(steps: 0..<volume.height, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+}
 
-    let states = UnsafeMutablePointer<SGMPathState>.allocate(capacity: directionCount)
-    defer { states.deallocate() }
-    for step in 0..<height {
-        let y = forward ? step : height - 1 - step
-        let current = step & 1, previous = 1 - current
-        for xStep in 0..<width {
-            let x = forward ? xStep : width - 1 - xStep
-            let cell = (y * width + x) * stride
-            for (index, direction) in directions.enumerated() {
-                let px = x + direction.dx, py = y + direction.dy
-                let inside = px >= 0 && px < width && py >= 0 && py < height
-                var penalty = p2
-                if useGradient && inside {
-                    penalty = effectiveP2(p1: p1, p2: p2, gradientScale: gradientScale,
-                                          intensity[y * width + x], intensity[py * width + px])
+/// A resumable SGM sweep (eq. 13 of Hirschmüller 2008) over a cost volume in raster order
+/// (`forward`) or reverse raster order, for 2 or 4 directions: it keeps only the previous row's
+/// path costs of each direction (O(W·D) bytes per direction), so a sweep can stop after any row
+/// and go on later (`run` over consecutive ranges of steps), the sums of each row written where
+/// the caller says. Not thread-safe: one sweep per worker.
+final class SGMSweep: @unchecked Sendable {
+    let volume: CostVolume
+    let intensity: UnsafeBufferPointer<Float>
+    let p1: Int, p2: Int, gradientScale: Float?
+    let directions: [(dx: Int, dy: Int)]
+    let forward: Bool
+    private let vectorLength: Int
+    private let rowLength: Int
+    private let start: UnsafeMutablePointer<UInt8>
+    private let rows: UnsafeMutablePointer<UInt8>
+    private let mins: UnsafeMutablePointer<UInt8>
+    private let states: UnsafeMutablePointer<SGMPathState>
+
+    init(_ volume: CostVolume, intensity: UnsafeBufferPointer<Float>, p1: Int, p2: Int, gradientScale: Float?,
+         directions: [(dx: Int, dy: Int)], forward: Bool) {
+        (self.volume, self.intensity, self.p1, self.p2, self.gradientScale) = (volume, intensity, p1, p2, gradientScale)
+        (self.directions, self.forward) = (directions, forward)
+        let (width, count, stride) = (volume.width, volume.count, volume.stride)
+        let sentinel = UInt8(255 - p1)
+        vectorLength = stride + 16
+        // One vector of the "before the path starts" state: zeros, guards and padding at the sentinel.
+        start = .allocate(capacity: vectorLength)
+        start.initialize(repeating: sentinel, count: vectorLength)
+        for d in 0..<count { start[d + 1] = 0 }
+        rowLength = max(width, 1) * vectorLength
+        let directionCount = directions.count
+        // Row buffers (previous and current) for every direction; the horizontal direction (index 0,
+        // dy == 0) only uses pixel 0 and 1 of them.
+        rows = .allocate(capacity: 2 * directionCount * rowLength)
+        rows.initialize(repeating: sentinel, count: 2 * directionCount * rowLength)
+        mins = .allocate(capacity: 2 * directionCount * max(width, 2))
+        mins.initialize(repeating: 0, count: 2 * directionCount * max(width, 2))
+        states = .allocate(capacity: directionCount)
+    }
+
+    deinit { start.deallocate(); rows.deallocate(); mins.deallocate(); states.deallocate() }
+
+    /// Runs the sweep's `steps` (step s is row s, or row height - 1 - s backwards; steps must
+    /// continue where the previous call stopped, from 0), storing row y's sums of this sweep's
+    /// path costs to `rowSums(y)` (`width * stride` UInt16, pixel x at `x * stride`), then calling
+    /// `completed(y, rowSums(y))`.
+    /// - Complexity: O(W·D·directions) per step.
+    func run(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt16>,
+             completed: (Int, UnsafeMutablePointer<UInt16>) -> Void) {
+        let (width, height, count, stride) = (volume.width, volume.height, volume.count, volume.stride)
+        guard width > 0, height > 0 else { return }
+        let directionCount = directions.count
+        let (p1, p2, gradientScale, intensity, forward) = (self.p1, self.p2, self.gradientScale, self.intensity, self.forward)
+        let useGradient = gradientScale != nil && intensity.count == width * height
+        let p1Byte = UInt8(p1)
+        let (rows, mins, states, start, rowLength, vectorLength) = (self.rows, self.mins, self.states, self.start, self.rowLength, self.vectorLength)
+        directions.withUnsafeBufferPointer { directions in
+        for step in steps {
+            let y = forward ? step : height - 1 - step
+            let current = step & 1, previous = 1 - current
+            let sums = rowSums(y)
+            for xStep in 0..<width {
+                let x = forward ? xStep : width - 1 - xStep
+                for (index, direction) in directions.enumerated() {
+                    let px = x + direction.dx, py = y + direction.dy
+                    let inside = px >= 0 && px < width && py >= 0 && py < height
+                    var penalty = p2
+                    if useGradient && inside {
+                        penalty = effectiveP2(p1: p1, p2: p2, gradientScale: gradientScale,
+                                              intensity[y * width + x], intensity[py * width + px])
+                    }
+                    if direction.dy == 0 {
+                        // Horizontal: alternate between two pixel slots of row buffer `current`.
+                        let slots = rows + (current * directionCount + index) * rowLength
+                        let mySlot = xStep & 1
+                        states[index] = SGMPathState(
+                            previous: inside ? UnsafePointer(slots + (1 - mySlot) * vectorLength) : UnsafePointer(start),
+                            previousMin: inside ? mins[(current * directionCount + index) * width + (1 - mySlot)] : 0,
+                            p2: UInt8(penalty), out: slots + mySlot * vectorLength,
+                            outMin: mins + (current * directionCount + index) * width + mySlot)
+                    } else {
+                        let previousRow = rows + (previous * directionCount + index) * rowLength
+                        states[index] = SGMPathState(
+                            previous: inside ? UnsafePointer(previousRow + px * vectorLength) : UnsafePointer(start),
+                            previousMin: inside ? mins[(previous * directionCount + index) * width + px] : 0,
+                            p2: UInt8(penalty), out: rows + (current * directionCount + index) * rowLength + x * vectorLength,
+                            outMin: mins + (current * directionCount + index) * width + x)
+                    }
                 }
-                if direction.dy == 0 {
-                    // Horizontal: alternate between two pixel slots of row buffer `current`.
-                    let slots = rows + (current * directionCount + index) * rowLength
-                    let mySlot = xStep & 1
-                    states[index] = SGMPathState(
-                        previous: inside ? UnsafePointer(slots + (1 - mySlot) * vectorLength) : UnsafePointer(start),
-                        previousMin: inside ? mins[(current * directionCount + index) * width + (1 - mySlot)] : 0,
-                        p2: UInt8(penalty), out: slots + mySlot * vectorLength,
-                        outMin: mins + (current * directionCount + index) * width + mySlot)
-                } else {
-                    let previousRow = rows + (previous * directionCount + index) * rowLength
-                    states[index] = SGMPathState(
-                        previous: inside ? UnsafePointer(previousRow + px * vectorLength) : UnsafePointer(start),
-                        previousMin: inside ? mins[(previous * directionCount + index) * width + px] : 0,
-                        p2: UInt8(penalty), out: rows + (current * directionCount + index) * rowLength + x * vectorLength,
-                        outMin: mins + (current * directionCount + index) * width + x)
-                }
+                sgmPixelStep(cost: volume.cells + (y * width + x) * stride, states: states, directions: directionCount,
+                             p1: p1Byte, count: count, stride: stride, sum: sums + x * stride, accumulate: false)
             }
-            sgmPixelStep(cost: volume.cells + cell, states: states, directions: directionCount, p1: p1Byte,
-                         count: count, stride: stride, sum: sums + cell, accumulate: false)
+            completed(y, sums)
+        }
+        }
+    }
+}
+
+/// Semi-global aggregation and the decision of every row, with one UInt16 volume for the sums
+/// instead of two (`sgmAggregate` + `decideDisparities` keep both sweeps' sums for the whole
+/// tile, this keeps half of each): the forward sweep (rows top to bottom) and the backward sweep
+/// (bottom to top) run concurrently; in a first phase each covers its half of the rows (the top
+/// half for the forward sweep, the bottom one for the backward sweep), storing its sums to the
+/// volume; then, after one barrier, each goes on into the other's half, where each row's other
+/// sums are already stored, so that the row's S is complete as soon as the sweep leaves it:
+/// `decide(y, forwardRow, backwardRow)` is called there, the current sweep's sums in a row buffer.
+/// Same sums as `sgmAggregate` (the same `SGMSweep` steps, in the same order per sweep).
+///
+/// - Parameters:
+///   - sums: at least `width * height * stride` UInt16.
+///   - decide: called once per row, concurrently for distinct rows from 2 workers (0 and 1), with
+///     the forward and the backward sums of the row (`width * stride` each, pixel x at `x * stride`).
+/// - Complexity: O(W·H·D·paths) time; O(W·D·paths) scratch besides `sums` (2 bytes per cell).
+func sgmAggregatePipelined(
+    _ volume: CostVolume, intensity: [Float], p1: Int, p2: Int, gradientScale: Float?, paths: SGMPaths,
+    sums: UnsafeMutablePointer<UInt16>,
+    decide: @Sendable (_ worker: Int, _ y: Int, UnsafePointer<UInt16>, UnsafePointer<UInt16>) -> Void
+) {
+    let (width, height, stride) = (volume.width, volume.height, volume.stride)
+    guard width > 0, height > 0 else { return }
+    let rowLength = width * stride
+    let half = height / 2  // forward: steps 0..<half in phase 1; backward: steps 0..<(height - half)
+    nonisolated(unsafe) let sums = sums
+    intensity.withUnsafeBufferPointer { intensity in
+        let sweeps = [true, false].map {
+            SGMSweep(volume, intensity: intensity, p1: p1, p2: p2, gradientScale: gradientScale,
+                     directions: sgmDirections(paths, forward: $0), forward: $0)
+        }
+        let rowBuffers = (0..<2).map { _ in UnsafeMutablePointer<UInt16>.allocate(capacity: rowLength) }
+        defer { rowBuffers.forEach { $0.deallocate() } }
+        nonisolated(unsafe) let buffers = rowBuffers
+        DispatchQueue.concurrentPerform(iterations: 2) { sweep in
+            let steps = sweep == 0 ? 0..<half : 0..<(height - half)
+            sweeps[sweep].run(steps: steps, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+        }
+        DispatchQueue.concurrentPerform(iterations: 2) { sweep in
+            let steps = sweep == 0 ? half..<height : (height - half)..<height
+            sweeps[sweep].run(steps: steps, rowSums: { _ in buffers[sweep] }, completed: { y, mine in
+                let stored = UnsafePointer(sums + y * rowLength)
+                if sweep == 0 { decide(0, y, UnsafePointer(mine), stored) } else { decide(1, y, stored, UnsafePointer(mine)) }
+            })
         }
     }
 }

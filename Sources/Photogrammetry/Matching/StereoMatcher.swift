@@ -15,7 +15,7 @@ public struct StereoMatchResult: Sendable {
 /// aggregation (Hirschmüller 2008), winner-takes-all with uniqueness, sub-pixel refinement,
 /// left-right check, speckle removal, median filter, and a confidence map.
 ///
-/// `match` works on one tile, its memory bounded by width x height x disparities (about 5 bytes
+/// `match` works on one tile, its memory bounded by width x height x disparities (about 3 bytes
 /// a cell); `matchTiled` cuts a larger pair into tiles that fit `parameters.memoryLimit`.
 public enum StereoMatcher {
     /// Matches one tile. Nodata pixels (NaN, or equal to `nodata`) never match and get NaN.
@@ -32,6 +32,17 @@ public enum StereoMatcher {
         left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
         parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: Float? = nil,
         workspace: MatchingWorkspace? = nil
+    ) throws -> StereoMatchResult {
+        try matchTile(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
+                      workspace: workspace, pipelined: true)
+    }
+
+    /// `match`, with the aggregation and decision pipelined (`sgmAggregatePipelined`, 3 bytes a
+    /// cell) or not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the
+    /// tests compare the pipelined path with; same output).
+    static func matchTile(
+        left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
+        parameters: StereoMatchingParameters, nodata: Float?, workspace: MatchingWorkspace?, pipelined: Bool
     ) throws -> StereoMatchResult {
         try parameters.validate()
         try checkPair(left.width, left.height, right.width, right.height)
@@ -85,12 +96,28 @@ public enum StereoMatcher {
                                maxCost: UInt8(parameters.censusBits), gradients: gradients, confidence: &confidence,
                                confidenceLevels: max(1, Int((0.7 * Float(parameters.maxCost)).rounded())))
         let intensity = parameters.p2GradientScale == nil ? [] : leftPixels.map { ($0 - range.low) * scale }
-        let aggregated = sgmAggregate(volume, intensity: intensity, p1: parameters.p1, p2: parameters.p2,
-                                      gradientScale: parameters.p2GradientScale, paths: parameters.paths,
-                                      into: workspace.aggregated)
-        var disparity = decideDisparities(aggregated: aggregated, costs: volume, leftValid: leftValid,
-                                         rightValid: rightValid, leftPixels: leftPixels, rightPixels: rightPixels,
-                                         parameters: parameters)
+        var disparity: [Float]
+        if pipelined {
+            disparity = [Float](repeating: .nan, count: width * height)
+            let decider = RowDecider(costs: volume, leftValid: leftValid, rightValid: rightValid, leftPixels: leftPixels,
+                                     rightPixels: rightPixels, parameters: parameters, workers: 2)
+            let sums = workspace.reserveSums(width * height * volume.stride)
+            disparity.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out.baseAddress!
+                sgmAggregatePipelined(volume, intensity: intensity, p1: parameters.p1, p2: parameters.p2,
+                                      gradientScale: parameters.p2GradientScale, paths: parameters.paths, sums: sums) {
+                    worker, y, forward, backward in
+                    decider.decide(worker: worker, y: y, forward: forward, backward: backward, into: out)
+                }
+            }
+        } else {
+            let aggregated = sgmAggregate(volume, intensity: intensity, p1: parameters.p1, p2: parameters.p2,
+                                          gradientScale: parameters.p2GradientScale, paths: parameters.paths,
+                                          into: workspace.aggregated)
+            disparity = decideDisparities(aggregated: aggregated, costs: volume, leftValid: leftValid,
+                                          rightValid: rightValid, leftPixels: leftPixels, rightPixels: rightPixels,
+                                          parameters: parameters)
+        }
         if parameters.speckleSize > 0 {
             removeSpeckles(&disparity, width: width, height: height,
                            maximumSize: parameters.speckleSize, maximumDifference: parameters.speckleRange)
@@ -114,9 +141,9 @@ public enum StereoMatcher {
                          disparities: disparities, parameters: parameters, workspace: workspace)
     }
 
-    /// Bytes `match` allocates for a tile (cost volume, two aggregation volumes, census codes).
+    /// Bytes `match` allocates for a tile (cost volume, the half-sweep sums, census codes).
     public static func estimatedBytes(width: Int, height: Int, disparityCount: Int) -> Int {
-        width * height * (CostVolume.stride(for: disparityCount) * 5 + 48)
+        width * height * (CostVolume.stride(for: disparityCount) * 3 + 48)
     }
 
     static func checkPair(_ lw: Int, _ lh: Int, _ rw: Int, _ rh: Int) throws {

@@ -13,8 +13,9 @@ extension StereoMatcher {
     /// every core), so peak memory is one tile's.
     ///
     /// - Parameters:
-    ///   - tileSize: the side of the kept square tiles; nil picks the largest multiple of 64 (or of 16
-    ///     below 64) that fits.
+    ///   - tileSize: the side of the kept square tiles; nil picks the tile shape that fits with the
+    ///     least computed area (`tileShape`: full-width strips when they fit, which recompute no
+    ///     columns).
     ///   - workspace: buffers reused by every tile (and by later calls); nil allocates one.
     /// - Throws: as `match`; `.volumeTooLarge` when even a 16-pixel tile does not fit.
     /// - Complexity: O(W·H·D·paths) time; memory bounded by the tile, not the image.
@@ -33,20 +34,19 @@ extension StereoMatcher {
                              workspace: workspace)
         }
         let margin = tileMargin
-        let extraColumns = max(disparities.upperBound, 0) - min(disparities.lowerBound, 0) + 2 * margin
-        var side = tileSize ?? 4096
-        if tileSize == nil {
-            while side > 16 && estimatedBytes(width: side + extraColumns, height: side + 2 * margin, disparityCount: count) > parameters.memoryLimit {
-                side -= side > 64 ? 64 : 16
-            }
+        var (tileWidth, tileHeight) = (tileSize ?? 16, tileSize ?? 16)
+        if tileSize == nil, let shape = tileShape(width: width, height: height, disparities: disparities,
+                                                  memoryLimit: parameters.memoryLimit) {
+            (tileWidth, tileHeight) = shape
         }
+        let side = min(tileWidth, tileHeight)
         guard side > 0 else { throw MatchingError.invalidParameter(name: "tileSize", reason: "\(side) must be > 0") }
         var result = StereoMatchResult(
             disparity: ImageBuffer(width: width, height: height, filledWith: .nan),
             confidence: ImageBuffer(width: width, height: height, filledWith: .nan))
-        for y0 in stride(from: 0, to: height, by: side) {
-            for x0 in stride(from: 0, to: width, by: side) {
-                let x1 = min(x0 + side, width), y1 = min(y0 + side, height)
+        for y0 in stride(from: 0, to: height, by: tileHeight) {
+            for x0 in stride(from: 0, to: width, by: tileWidth) {
+                let x1 = min(x0 + tileWidth, width), y1 = min(y0 + tileHeight, height)
                 let cx0 = max(0, x0 - max(disparities.upperBound, 0) - margin)
                 let cx1 = min(width, x1 - min(disparities.lowerBound, 0) + margin)
                 let cy0 = max(0, y0 - margin), cy1 = min(height, y1 + margin)
@@ -63,6 +63,39 @@ extension StereoMatcher {
             }
         }
         return result
+    }
+
+    /// The kept tile size (width, height) for `matchTiled`: among the splits into 1, 2, ... columns
+    /// of tiles (balanced widths), each with the tallest balanced rows of tiles whose window fits
+    /// `memoryLimit`, the one with the least computed area (kept pixels plus the margins and the
+    /// disparity columns every window adds). Nil when no tile of 16 rows fits.
+    /// - Complexity: O(W) candidate splits.
+    static func tileShape(width: Int, height: Int, disparities: ClosedRange<Int>, memoryLimit: Int) -> (Int, Int)? {
+        let margin = tileMargin, count = disparities.count
+        let before = max(disparities.upperBound, 0) + margin, after = -min(disparities.lowerBound, 0) + margin
+        func computed(_ length: Int, _ tile: Int, _ low: Int, _ high: Int) -> Int {
+            stride(from: 0, to: length, by: tile).reduce(0) { $0 + min(length, $1 + tile + high) - max(0, $1 - low) }
+        }
+        var best: (area: Int, width: Int, height: Int)?
+        var previousWidth = 0
+        for columns in 1...max(1, min(width, 1024)) {
+            let tileWidth = (width + columns - 1) / columns
+            guard tileWidth != previousWidth else { continue }
+            previousWidth = tileWidth
+            let windowWidth = min(width, tileWidth + before + after)
+            let rowBytes = estimatedBytes(width: windowWidth, height: 1, disparityCount: count)
+            let windowRows = memoryLimit / max(rowBytes, 1)
+            var tileHeight = height
+            if windowRows < height {
+                let rows = windowRows - 2 * margin
+                guard rows >= 16 else { continue }
+                let tiles = (height + rows - 1) / rows
+                tileHeight = (height + tiles - 1) / tiles
+            }
+            let area = computed(width, tileWidth, before, after) * computed(height, tileHeight, margin, margin)
+            if best == nil || area < best!.area { best = (area, tileWidth, tileHeight) }
+        }
+        return best.map { ($0.width, $0.height) }
     }
 
     /// Band 0 of `image` inside `window`, packed (a specialised copy: `ImageBuffer.cropped` is

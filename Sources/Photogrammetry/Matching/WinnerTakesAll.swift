@@ -3,7 +3,8 @@ import Dispatch
 /// The minimum and the first index reaching it of `S = forward + backward` over `0..<count`,
 /// writing S to `total` (`stride` entries; those at and after `count` are set to `UInt16.max`).
 ///
-/// SIMD kernel: 16 disparities per step in `SIMD16<UInt16>`; plain version `aggregatedMinimumReference`.
+/// SIMD kernel: 16 disparities per step in `SIMD16<UInt16>` (sum and minimum, then the search for
+/// the chunk holding the first minimum); plain version `aggregatedMinimumReference`.
 /// - Complexity: O(D).
 @inline(__always)
 func aggregatedMinimum(
@@ -25,9 +26,26 @@ func aggregatedMinimum(
         k += 16
     }
     let value = horizontalMin(minimum)
+    // The first index holding the minimum: the chunk of 16 first (lanes equal to it, folded to one
+    // mask word), then within it.
+    let target = SIMD16<UInt16>(repeating: value)
     var index = 0
+    while true {
+        let equal = SIMD16<UInt16>(repeating: 0).replacing(with: 1, where: t.loadUnaligned(fromByteOffset: 2 * index, as: SIMD16<UInt16>.self) .== target)
+        if horizontalMax(equal) != 0 { break }
+        index += 16
+    }
     while total[index] != value { index += 1 }
     return (value, index)
+}
+
+/// The largest lane, by halving (as `horizontalMin`).
+@inline(__always)
+func horizontalMax(_ v: SIMD16<UInt16>) -> UInt16 {
+    let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+    let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
+    let c = b.lowHalf.replacing(with: b.highHalf, where: b.highHalf .> b.lowHalf)
+    return max(c[0], c[1])
 }
 
 /// Plain version of `aggregatedMinimum` (same results).
@@ -90,101 +108,163 @@ func updateRightWinnersReference(total: UnsafePointer<UInt16>, stride: Int, x: I
 }
 
 /// Winner-takes-all on the aggregated costs, with uniqueness ratio, sub-pixel refinement,
-/// left-right consistency, rows split over the cores. Returns the disparities, row-major
-/// `width * height`, NaN where invalid.
-///
-/// Per left pixel x: the winner i* minimises S(x, i); it is rejected when the left pixel or its
-/// right match x - d is nodata or outside the image, when a disparity more than one step away
-/// has `S * (100 - uniqueness) < S(i*) * 100` (OpenCV's rule), or, with the left-right check,
-/// when the right image's own winner at x - d (the minimum of S(x_r + d, d) over d, computed from
-/// the same volume as in OpenCV's SGBM) differs by more than the tolerance.
-///
+/// left-right consistency, row by row (`decideRow`), rows split over the cores. Returns the
+/// disparities, row-major `width * height`, NaN where invalid.
 /// - Complexity: O(W·H·D) time, O(W + D) scratch per worker.
 func decideDisparities(
     aggregated: AggregatedVolume, costs: CostVolume, leftValid: [Bool], rightValid: [Bool],
     leftPixels: [Float], rightPixels: [Float], parameters: StereoMatchingParameters
 ) -> [Float] {
-    let (width, height, count, stride) = (costs.width, costs.height, costs.count, costs.stride)
-    let minDisparity = costs.minDisparity
+    let (width, height, stride) = (costs.width, costs.height, costs.stride)
     var disparity = [Float](repeating: .nan, count: width * height)
-    let uniqueness = parameters.uniquenessRatio
-    let tolerance = parameters.leftRightTolerance
-    let subpixel = parameters.subpixel
     let chunks = min(height, 16)
     guard chunks > 0, width > 0 else { return disparity }
-    disparity.withUnsafeMutableBufferPointer { disparityOut in
-            leftValid.withUnsafeBufferPointer { leftValid in
-                rightValid.withUnsafeBufferPointer { rightValid in
-                  leftPixels.withUnsafeBufferPointer { leftPixels in
-                    rightPixels.withUnsafeBufferPointer { rightPixels in
-                    nonisolated(unsafe) let (disparityOut, leftValid, rightValid) = (disparityOut, leftValid, rightValid)
-                    nonisolated(unsafe) let (leftPixels, rightPixels) = (leftPixels.baseAddress!, rightPixels.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        let total = UnsafeMutablePointer<UInt16>.allocate(capacity: stride)
-                        let rightCost = UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride)
-                        let rightIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride)
-                        rightIndex.initialize(repeating: 0, count: width + stride)
-                        var leftWinner = [Int](repeating: Int.min, count: width)
-                        defer { total.deallocate(); rightCost.deallocate(); rightIndex.deallocate() }
-                        for y in (chunk * height / chunks)..<((chunk + 1) * height / chunks) {
-                            rightCost.update(repeating: .max, count: width + stride)
-                            for x in 0..<width { leftWinner[x] = Int.min }
-                            for x in 0..<width {
-                                let pixel = y * width + x
-                                guard leftValid[pixel] else { continue }
-                                let cell = pixel * stride
-                                let (minimum, best) = aggregatedMinimum(
-                                    forward: aggregated.forward + cell, backward: aggregated.backward + cell,
-                                    count: count, stride: stride, total: total)
-                                if tolerance != nil {
-                                    updateRightWinners(total: total, stride: stride, x: x, width: width,
-                                                       bestCost: rightCost, bestIndex: rightIndex)
-                                }
-                                let d = minDisparity + best
-                                let xr = x - d
-                                guard xr >= 0, xr < width, rightValid[y * width + xr] else { continue }
-                                if uniqueness > 0 {
-                                    let threshold = Int(minimum) * 100
-                                    var unique = true
-                                    for i in 0..<count where abs(i - best) > 1 && Int(total[i]) * (100 - uniqueness) < threshold {
-                                        unique = false
-                                        break
-                                    }
-                                    guard unique else { continue }
-                                }
-                                var offset: Float = 0
-                                if subpixel == .windowSSD {
-                                    // Measured after the left-right check, on the pixels it keeps.
-                                } else if best > 0 && best < count - 1 {
-                                    offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
-                                }
-                                leftWinner[x] = d
-                                disparityOut[pixel] = Float(d) + offset
-                            }
-                            if let tolerance {
-                                for x in 0..<width where leftWinner[x] != Int.min {
-                                    // Reversed slot of x_r = x - d: b = width - 1 - x_r - minDisparity.
-                                    let b = width - 1 - (x - leftWinner[x]) - minDisparity
-                                    let right = minDisparity + Int(rightIndex[b])
-                                    if rightCost[b] == .max || abs(right - leftWinner[x]) > tolerance {
-                                        disparityOut[y * width + x] = .nan
-                                        leftWinner[x] = Int.min
-                                    }
-                                }
-                            }
-                            if subpixel == .windowSSD {
-                                for x in 0..<width where leftWinner[x] != Int.min {
-                                    let offset = subpixelWindowSSDVector(left: leftPixels, right: rightPixels, width: width, height: height,
-                                                                         x: x, y: y, disparity: leftWinner[x], radius: 2) ?? 0
-                                    disparityOut[y * width + x] = Float(leftWinner[x]) + offset
-                                }
-                            }
-                        }
+    let decider = RowDecider(costs: costs, leftValid: leftValid, rightValid: rightValid, leftPixels: leftPixels,
+                             rightPixels: rightPixels, parameters: parameters, workers: chunks)
+    disparity.withUnsafeMutableBufferPointer { out in
+        nonisolated(unsafe) let out = out.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for y in (chunk * height / chunks)..<((chunk + 1) * height / chunks) {
+                let cell = y * width * stride
+                decider.decide(worker: chunk, y: y, forward: aggregated.forward + cell, backward: aggregated.backward + cell,
+                               into: out)
+            }
+        }
+    }
+    return disparity
+}
+
+/// The decision of one row from its aggregated costs S = forward + backward: winner-takes-all
+/// with uniqueness ratio, sub-pixel refinement and left-right consistency. Holds copies of the
+/// tile's masks and pixels and one scratch set per worker.
+///
+/// Per left pixel x: the winner i* minimises S(x, i); it is rejected when the left pixel or its
+/// right match x - d is nodata or outside the image, when a disparity more than one step away
+/// has `S * (100 - uniqueness) < S(i*) * 100` (OpenCV's rule), or, with the left-right check,
+/// when the right image's own winner at x - d (the minimum of S(x_r + d, d) over d, computed from
+/// the same row of S as in OpenCV's SGBM) differs by more than the tolerance.
+final class RowDecider: @unchecked Sendable {
+    let width: Int, height: Int, count: Int, stride: Int, minDisparity: Int
+    let uniqueness: Int, tolerance: Int?, subpixel: SubpixelMethod
+    let leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float]
+    private let scratch: [(total: UnsafeMutablePointer<UInt16>, rightCost: UnsafeMutablePointer<UInt16>,
+                           rightIndex: UnsafeMutablePointer<UInt16>, leftWinner: UnsafeMutablePointer<Int>)]
+
+    init(costs: CostVolume, leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float],
+         parameters: StereoMatchingParameters, workers: Int) {
+        (width, height, count, stride, minDisparity) = (costs.width, costs.height, costs.count, costs.stride, costs.minDisparity)
+        (uniqueness, tolerance, subpixel) = (parameters.uniquenessRatio, parameters.leftRightTolerance, parameters.subpixel)
+        (self.leftValid, self.rightValid, self.leftPixels, self.rightPixels) = (leftValid, rightValid, leftPixels, rightPixels)
+        let (width, stride) = (self.width, self.stride)
+        scratch = (0..<workers).map { _ in
+            let rightIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride)
+            rightIndex.initialize(repeating: 0, count: width + stride)
+            return (UnsafeMutablePointer<UInt16>.allocate(capacity: stride), UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride),
+                    rightIndex, UnsafeMutablePointer<Int>.allocate(capacity: max(width, 1)))
+        }
+    }
+
+    deinit {
+        for s in scratch { s.total.deallocate(); s.rightCost.deallocate(); s.rightIndex.deallocate(); s.leftWinner.deallocate() }
+    }
+
+    /// Decides row y into `disparityOut[y * width ..< (y + 1) * width]` (NaN where rejected; the
+    /// entries must hold NaN before). `forward`, `backward`: the row's sums, pixel x at `x * stride`.
+    /// - Complexity: O(W·D).
+    func decide(worker: Int, y: Int, forward: UnsafePointer<UInt16>, backward: UnsafePointer<UInt16>,
+                into disparityOut: UnsafeMutablePointer<Float>) {
+        let (width, height, count, stride, minDisparity) = (self.width, self.height, self.count, self.stride, self.minDisparity)
+        let (uniqueness, tolerance, subpixel) = (self.uniqueness, self.tolerance, self.subpixel)
+        let (total, rightCost, rightIndex, leftWinner) = scratch[worker]
+        leftValid.withUnsafeBufferPointer { leftValid in
+        rightValid.withUnsafeBufferPointer { rightValid in
+        leftPixels.withUnsafeBufferPointer { leftPixels in
+        rightPixels.withUnsafeBufferPointer { rightPixels in
+            rightCost.update(repeating: .max, count: width + stride)
+            leftWinner.update(repeating: Int.min, count: width)
+            for x in 0..<width {
+                let pixel = y * width + x
+                guard leftValid[pixel] else { continue }
+                let (minimum, best) = aggregatedMinimum(
+                    forward: forward + x * stride, backward: backward + x * stride,
+                    count: count, stride: stride, total: total)
+                if tolerance != nil {
+                    updateRightWinners(total: total, stride: stride, x: x, width: width,
+                                       bestCost: rightCost, bestIndex: rightIndex)
+                }
+                let d = minDisparity + best
+                let xr = x - d
+                guard xr >= 0, xr < width, rightValid[y * width + xr] else { continue }
+                if uniqueness > 0 {
+                    guard isUnique(total: total, count: count, best: best, minimum: minimum, uniqueness: uniqueness) else { continue }
+                }
+                var offset: Float = 0
+                if subpixel == .windowSSD {
+                    // Measured after the left-right check, on the pixels it keeps.
+                } else if best > 0 && best < count - 1 {
+                    offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
+                }
+                leftWinner[x] = d
+                disparityOut[pixel] = Float(d) + offset
+            }
+            if let tolerance {
+                for x in 0..<width where leftWinner[x] != Int.min {
+                    // Reversed slot of x_r = x - d: b = width - 1 - x_r - minDisparity.
+                    let b = width - 1 - (x - leftWinner[x]) - minDisparity
+                    let right = minDisparity + Int(rightIndex[b])
+                    if rightCost[b] == .max || abs(right - leftWinner[x]) > tolerance {
+                        disparityOut[y * width + x] = .nan
+                        leftWinner[x] = Int.min
                     }
-                    }
-                  }
+                }
+            }
+            if subpixel == .windowSSD {
+                for x in 0..<width where leftWinner[x] != Int.min {
+                    let offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
+                                                         width: width, height: height,
+                                                         x: x, y: y, disparity: leftWinner[x], radius: 2) ?? 0
+                    disparityOut[y * width + x] = Float(leftWinner[x]) + offset
                 }
             }
         }
-    return disparity
+        }
+        }
+        }
+    }
+}
+
+/// OpenCV's uniqueness rule on one pixel's aggregated costs: false when a disparity more than one
+/// step from the winner `best` has `total * (100 - uniqueness) < minimum * 100`.
+///
+/// SIMD kernel: 16 disparities per step, widened to `SIMD16<UInt32>`, the winner's neighbours and
+/// the padding from `count` on masked out. Plain version: `isUniqueReference`.
+/// - Complexity: O(D).
+@inline(__always)
+func isUnique(total: UnsafePointer<UInt16>, count: Int, best: Int, minimum: UInt16, uniqueness: Int) -> Bool {
+    let t = UnsafeRawPointer(total)
+    let threshold = SIMD16<UInt32>(repeating: UInt32(minimum) * 100)
+    let factor = SIMD16<UInt32>(repeating: UInt32(100 - uniqueness))
+    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    let low = SIMD16<Int32>(repeating: Int32(best - 1)), high = SIMD16<Int32>(repeating: Int32(best + 1))
+    let limit = SIMD16<Int32>(repeating: Int32(count))
+    var k = 0
+    while k < count {
+        let v = t.loadUnaligned(fromByteOffset: 2 * k, as: SIMD16<UInt16>.self)
+        var wide = SIMD16<UInt32>()
+        for i in 0..<16 { wide[i] = UInt32(v[i]) }
+        let index = lane &+ SIMD16(repeating: Int32(k))
+        let far = (index .< low) .| (index .> high)
+        let inRange = index .< limit
+        let beats = (wide &* factor) .< threshold
+        if any(beats .& far .& inRange) { return false }
+        k += 16
+    }
+    return true
+}
+
+/// Plain version of `isUnique` (same answer).
+func isUniqueReference(total: UnsafePointer<UInt16>, count: Int, best: Int, minimum: UInt16, uniqueness: Int) -> Bool {
+    let threshold = Int(minimum) * 100
+    for i in 0..<count where abs(i - best) > 1 && Int(total[i]) * (100 - uniqueness) < threshold { return false }
+    return true
 }
