@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Photogrammetry
 import Raster
@@ -57,6 +58,24 @@ func describe(_ dataset: Dataset) throws -> String {
         line("  image offset (sample, line): \(rpc.sampleOffset), \(rpc.lineOffset); scale: \(rpc.sampleScale), \(rpc.lineScale)")
         line("  ground offset (lon, lat, h): \(rpc.longitudeOffset), \(rpc.latitudeOffset), \(rpc.heightOffset) m")
         line("  ground scale (lon, lat, h): \(rpc.longitudeScale), \(rpc.latitudeScale), \(rpc.heightScale) m")
+    }
+    if let model = try? RPCModel.load(image: dataset.path) {
+        out += try footprintText(model, window: dataset.bounds)
+    }
+    return out
+}
+
+/// The image's corners on the ground at the model's height offset, and the footprint's area.
+func footprintText(_ model: RPCModel, window: Window) throws -> String {
+    let height = model.coefficients.heightOffset
+    let footprint = try model.footprint(of: window, height: height)
+    var out = "Footprint at \(height) m above the WGS84 ellipsoid: "
+        + String(format: "%.4f km²", footprint.areaSquareKilometres) + "\n"
+    let corners = [("upper left", window.x, window.y), ("upper right", window.maxX - 1, window.y),
+                   ("lower right", window.maxX - 1, window.maxY - 1), ("lower left", window.x, window.maxY - 1)]
+    for (name, col, row) in corners {
+        let g = try model.localization(column: Double(col), row: Double(row), height: height)
+        out += "  \(name) pixel (\(col), \(row)): " + String(format: "lon %.7f, lat %.7f", g.longitude, g.latitude) + "\n"
     }
     return out
 }

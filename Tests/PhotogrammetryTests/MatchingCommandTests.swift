@@ -5,27 +5,10 @@ import Testing
 /// `dsm-run match`, run as a process (the binary is built next to the test bundle by `swift test`).
 @Suite("Matching command line (dsm-run match)")
 struct MatchingCommandTests {
-    static var binary: String? {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("dsm-run").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
+    /// dsm-run's exit status and its stdout and stderr together.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(binary, "dsm-run is not built next to the tests"))
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try DSMRunProcess.run(arguments)
+        return (result.status, result.out + result.err)
     }
 
     @Test("--help lists the issue's options")

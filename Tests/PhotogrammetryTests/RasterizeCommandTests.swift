@@ -5,24 +5,10 @@ import Testing
 /// `dsm-run rasterize`, run as a process (built next to the test bundle by `swift test`).
 @Suite("Rasterize: command line (dsm-run rasterize)")
 struct RasterizeCommandTests {
+    /// dsm-run's exit status and its stdout and stderr together.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var binary: String?
-        for _ in 0..<4 where binary == nil {
-            let candidate = dir.appendingPathComponent("dsm-run").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { binary = candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(binary, "dsm-run is not built next to the tests"))
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try DSMRunProcess.run(arguments)
+        return (result.status, result.out + result.err)
     }
 
     @Test("--help lists the options; bad arguments fail with a message")
