@@ -66,15 +66,15 @@ enum RPCXMLReader {
 
     // MARK: formats
 
-    /// DIMAP v2: `Direct_Model` (lon = SAMP_*, lat = LINE_*, of normalised col, row, h),
-    /// `Inverse_Model` (RPC00B), `RFM_Validity` offsets and scales. Offsets count from 1.
-    static func readDimapV2(_ rfm: XMLNode, source: String) throws -> RPCModel {
-        let v = rfm.child("RFM_Validity")
-        let inverse = rfm.child("Inverse_Model")
-        guard inverse != nil else { throw RPCError.missingField("Inverse_Model", source: source) }
+    /// The RPC00B (ground to image) model of a DIMAP `RFM_Validity` block (offsets and scales) and
+    /// a block of `LINE_/SAMP_NUM/DEN_COEFF_1...20`; `pixelOrigin` is the file's first pixel
+    /// centre (1 for DIMAP v1/v2, 0 for Pléiades Neo), subtracted from the image offsets.
+    static func inverseModel(
+        validity v: XMLNode?, polynomials inverse: XMLNode?, pixelOrigin: Double, source: String
+    ) throws -> RPCCoefficients {
         let c = RPCCoefficients(
-            lineOffset: try number(v, "LINE_OFF", source: source) - 1,
-            sampleOffset: try number(v, "SAMP_OFF", source: source) - 1,
+            lineOffset: try number(v, "LINE_OFF", source: source) - pixelOrigin,
+            sampleOffset: try number(v, "SAMP_OFF", source: source) - pixelOrigin,
             latitudeOffset: try number(v, "LAT_OFF", source: source),
             longitudeOffset: try number(v, "LONG_OFF", source: source),
             heightOffset: try number(v, "HEIGHT_OFF", source: source),
@@ -88,6 +88,16 @@ enum RPCXMLReader {
             sampleNumerator: try terms(inverse, "SAMP_NUM_COEFF", source: source),
             sampleDenominator: try terms(inverse, "SAMP_DEN_COEFF", source: source))
         try requireNonZeroScales(c, source: source)
+        return c
+    }
+
+    /// DIMAP v2: `Direct_Model` (lon = SAMP_*, lat = LINE_*, of normalised col, row, h),
+    /// `Inverse_Model` (RPC00B), `RFM_Validity` offsets and scales. Offsets count from 1.
+    static func readDimapV2(_ rfm: XMLNode, source: String) throws -> RPCModel {
+        let v = rfm.child("RFM_Validity")
+        let inverse = rfm.child("Inverse_Model")
+        guard inverse != nil else { throw RPCError.missingField("Inverse_Model", source: source) }
+        let c = try inverseModel(validity: v, polynomials: inverse, pixelOrigin: 1, source: source)
         var direct: RPCRationalMap?
         if let d = rfm.child("Direct_Model"), d.child("SAMP_NUM_COEFF_1") != nil {
             direct = directMap(
@@ -105,22 +115,7 @@ enum RPCXMLReader {
         guard let inverse = rfm.child("GroundtoImage_Values") else {
             throw RPCError.missingField("GroundtoImage_Values", source: source)
         }
-        let c = RPCCoefficients(
-            lineOffset: try number(v, "LINE_OFF", source: source),
-            sampleOffset: try number(v, "SAMP_OFF", source: source),
-            latitudeOffset: try number(v, "LAT_OFF", source: source),
-            longitudeOffset: try number(v, "LONG_OFF", source: source),
-            heightOffset: try number(v, "HEIGHT_OFF", source: source),
-            lineScale: try number(v, "LINE_SCALE", source: source),
-            sampleScale: try number(v, "SAMP_SCALE", source: source),
-            latitudeScale: try number(v, "LAT_SCALE", source: source),
-            longitudeScale: try number(v, "LONG_SCALE", source: source),
-            heightScale: try number(v, "HEIGHT_SCALE", source: source),
-            lineNumerator: try terms(inverse, "LINE_NUM_COEFF", source: source),
-            lineDenominator: try terms(inverse, "LINE_DEN_COEFF", source: source),
-            sampleNumerator: try terms(inverse, "SAMP_NUM_COEFF", source: source),
-            sampleDenominator: try terms(inverse, "SAMP_DEN_COEFF", source: source))
-        try requireNonZeroScales(c, source: source)
+        let c = try inverseModel(validity: v, polynomials: inverse, pixelOrigin: 0, source: source)
         var direct: RPCRationalMap?
         if let d = rfm.child("ImagetoGround_Values") {
             direct = directMap(
