@@ -1,0 +1,39 @@
+import ArgumentParser
+import Photogrammetry
+import Raster
+
+/// `dsm-run compare DSM REFERENCE`: height differences against a reference DSM (hidden; used by
+/// Benchmarks/dsm-compare.sh).
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare a DSM with a reference DSM on the reference's grid: median and NMAD of the difference, valid share.",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "The DSM to assess.")
+    var dsm: String
+
+    @Argument(help: "The reference DSM (same CRS, north-up).")
+    var reference: String
+
+    @Option(help: "Only reference cells seen inside this window COL,ROW,WIDTH,HEIGHT of --image.")
+    var roi: String?
+
+    @Option(help: "The image (with its RPC) the --roi is in.")
+    var image: String?
+
+    @Option(help: "EPSG code of the reference's CRS, when its own is not identified (e.g. CARS's DSMs).")
+    var referenceEpsg: Int?
+
+    func validate() throws {
+        if let roi { _ = try DSMCommand.parseROI(roi) }
+        guard (roi == nil) == (image == nil) else { throw ValidationError("--roi and --image go together") }
+    }
+
+    func run() throws {
+        var region: (RPCModel, Window)?
+        if let roi, let image { region = (try StereoImage.load(image).model, try DSMCommand.parseROI(roi)) }
+        print(try DSMComparison.compare(dsm: dsm, reference: reference, region: region, referenceEPSG: referenceEpsg))
+    }
+}

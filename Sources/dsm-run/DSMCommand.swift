@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import Photogrammetry
+import Raster
+
+/// `dsm-run dsm IMG1 IMG2 -o dsm.tif`: the end-to-end DSM of a stereo pair.
+struct DSMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsm",
+        abstract: "Digital surface model of a stereo pair: rectify, match, triangulate, rasterise (Float32 COG, NaN nodata).",
+        discussion: """
+            IMG1 is the reference: the ROI and the tiles are in its pixels. Heights are WGS84 ellipsoidal unless \
+            --datum egm96. The terrain height range comes from --height H (H ± --height-margin) or a DEM (--dem, \
+            with --geoid when its heights are above EGM96, as SRTM). The grid is UTM, on multiples of the resolution.
+            """
+    )
+
+    @Argument(help: "Reference image (with its RPC, or see --rpc1).")
+    var image1: String
+
+    @Argument(help: "Secondary image (with its RPC, or see --rpc2).")
+    var image2: String
+
+    @Option(name: .shortAndLong, help: "Output DSM (Float32 COG, NaN nodata); written only when complete.")
+    var output: String
+
+    @Option(help: "RPC model of the reference image (DIMAP XML, .geom, RPC text, rpcm JSON...).")
+    var rpc1: String?
+
+    @Option(help: "RPC model of the secondary image.")
+    var rpc2: String?
+
+    @Option(help: "DSM cell size in metres (default 0.5).")
+    var resolution: Double = 0.5
+
+    @Option(help: "Region of the reference image COL,ROW,WIDTH,HEIGHT (pixels); default: all it shares with IMG2.")
+    var roi: String?
+
+    @Option(help: "Terrain height (WGS84 ellipsoid, metres), searched ± --height-margin.")
+    var height: Double?
+
+    @Option(help: "Margin around --height in metres (default 100).")
+    var heightMargin: Double = 100
+
+    @Option(help: "DEM giving the terrain height range (GDAL raster).")
+    var dem: String?
+
+    @Option(help: "EGM96 geoid grid (e.g. egm96_15.gtx): for a DEM above the geoid, and for --datum egm96.")
+    var geoid: String?
+
+    @Option(help: "Vertical datum of the output: ellipsoid (default) or egm96 (needs --geoid).")
+    var datum: String = "ellipsoid"
+
+    @Option(help: "Tile side in reference pixels (default 300, as s2p).")
+    var tile: Int = 300
+
+    @Option(help: "Tiles processed at once (default: the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Fill DSM holes of at most this many cells (default 20).")
+    var maxHoleArea: Int = 20
+
+    @Option(help: "Drop points whose triangulation residual exceeds this plus half the tile's row offset (pixels, default 1).")
+    var maxResidual: Double = 1
+
+    @Option(help: "Aggregation paths: 8 (default) or 4 (faster).")
+    var paths: Int = 8
+
+    @Option(help: "Census window WIDTHxHEIGHT, odd, up to 9x7 (default 5x5).")
+    var census: String = "5x5"
+
+    @Option(help: "SGM penalties P1 and P2 in census bits (defaults 8 and 32).")
+    var p1: Int?
+    @Option(help: "SGM penalty P2 (default 32).")
+    var p2: Int?
+
+    @Option(help: "Sub-pixel refinement: equiangular (default), windowSSD, parabola or none.")
+    var subpixel: String = "equiangular"
+
+    @Option(help: "Per-cell statistic: median (default) or mean.")
+    var statistic: String = "median"
+
+    @Option(help: ArgumentHelp("Rows searched each side for the row offset (default 8).", visibility: .hidden))
+    var rowSearch: Int = 8
+
+    @Flag(help: "Skip the row-offset (pointing) correction.")
+    var noRowCorrection: Bool = false
+
+    func validate() throws {
+        guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
+            throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
+        }
+        if let roi { _ = try Self.parseROI(roi) }
+        guard (height == nil) != (dem == nil) else { throw ValidationError("give exactly one of --height H and --dem DEM") }
+        if let height { guard height.isFinite, heightMargin.isFinite, heightMargin >= 0 else {
+            throw ValidationError("--height and --height-margin must be finite, the margin >= 0") } }
+        guard datum == "ellipsoid" || datum == "egm96" else { throw ValidationError("--datum must be ellipsoid or egm96, got \(datum)") }
+        if datum == "egm96" && geoid == nil { throw ValidationError("--datum egm96 needs --geoid FILE") }
+        guard tile >= 16, tile <= 5000 else { throw ValidationError("--tile must be in 16...5000 pixels, got \(tile)") }
+        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
+        guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
+        guard maxResidual > 0 else { throw ValidationError("--max-residual must be positive") }
+        guard rowSearch >= 1 else { throw ValidationError("--row-search must be at least 1") }
+        guard paths == 8 || paths == 4 else { throw ValidationError("--paths must be 8 or 4") }
+        guard SubpixelMethod(rawValue: subpixel) != nil else {
+            throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard statistic == "median" || statistic == "mean" else { throw ValidationError("--statistic must be median or mean") }
+        do { try matching().validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    func matching() throws -> StereoMatchingParameters {
+        var p = StereoMatchingParameters()
+        let parts = census.split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
+            throw ValidationError("--census must be WIDTHxHEIGHT, e.g. 5x5, got \(census)")
+        }
+        (p.censusWidth, p.censusHeight) = (w, h)
+        p.paths = paths == 4 ? .four : .eight
+        if let p1 { p.p1 = p1 }
+        if let p2 { p.p2 = p2 }
+        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
+        return p
+    }
+
+    /// "COL,ROW,WIDTH,HEIGHT" with integers, positive sizes.
+    static func parseROI(_ text: String) throws -> Window {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, let x = parts[0], let y = parts[1], let w = parts[2], let h = parts[3] else {
+            throw ValidationError("--roi must be COL,ROW,WIDTH,HEIGHT (four integers), got '\(text)'")
+        }
+        guard w > 0, h > 0 else { throw ValidationError("--roi width and height must be positive, got '\(text)'") }
+        return Window(x: x, y: y, width: w, height: h)
+    }
+
+    func run() throws {
+        let geoidGrid = try geoid.map { try Geoid(path: $0) }
+        let prior: HeightPrior = if let dem {
+            .dem(path: dem, geoid: geoidGrid)
+        } else {
+            .range(try HeightRange.given(height!, margin: heightMargin))
+        }
+        var c = DSMConfiguration(reference: image1, secondary: image2, heights: prior, output: output)
+        c.referenceRPC = rpc1
+        c.secondaryRPC = rpc2
+        c.roi = try roi.map(Self.parseROI)
+        c.resolution = resolution
+        if datum == "egm96", let geoidGrid { c.datum = .geoid(geoidGrid) }
+        c.tileSize = tile
+        c.threads = threads
+        c.maxResidual = maxResidual
+        c.rasterization.maxHoleArea = maxHoleArea
+        c.matching = try matching()
+        c.correctRowOffset = !noRowCorrection
+        c.rowOffsetSearch = rowSearch
+        c.rasterization.statistic = statistic == "mean" ? .mean : .median
+        let interactive = isatty(2) != 0
+        let summary: DSMRunSummary
+        do {
+            summary = try DSMPipeline.run(configuration: c) { p in
+                let eta = p.eta.map { Self.clock($0) } ?? "--:--"
+                let line = String(format: "tiles %d/%d (%3.0f%%), elapsed %@, ETA %@", p.tilesDone, p.tilesTotal,
+                                  100 * p.fraction, Self.clock(p.elapsed), eta)
+                FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (interactive ? "" : "\n")).utf8))
+            }
+        } catch {
+            if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+            throw error
+        }
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        let g = summary.dsm.grid
+        print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
+              + "\(c.datum.metadataValue)")
+        print(String(format: "ROI %@, heights %@; %d tiles (%d retried, %d without row correction, median row offset %@ px)",
+                     summary.roi.description, summary.heights.description, summary.tiles, summary.retriedTiles,
+                     summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
+        print(String(format: "%d points from %d matched pixels of %d (%.1f %%); dropped %d for residual > %.2g px, %d for height",
+                     summary.points, summary.matchedPixels, summary.roiPixels, 100 * summary.pointShare,
+                     summary.rejectedResidual, maxResidual, summary.rejectedHeight))
+        print(String(format: "%d valid cells of %d (%.1f %%), %d with points; wall time %.1f s",
+                     summary.dsm.validCells, g.width * g.height, 100 * summary.validShare, summary.dsm.cellsWithPoints,
+                     summary.seconds))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
