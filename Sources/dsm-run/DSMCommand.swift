@@ -63,16 +63,7 @@ struct DSMCommand: ParsableCommand {
     @Option(help: "Drop points whose triangulation residual exceeds this plus half the tile's row offset (pixels, default 1).")
     var maxResidual: Double = 1
 
-    @Option(help: "Aggregation paths: 8 (default) or 4 (faster).")
-    var paths: Int = 8
-
-    @Option(help: "Census window WIDTHxHEIGHT, odd, up to 9x7 (default 5x5).")
-    var census: String = "5x5"
-
-    @Option(help: "SGM penalties P1 and P2 in census bits (defaults 8 and 32).")
-    var p1: Int?
-    @Option(help: "SGM penalty P2 (default 32).")
-    var p2: Int?
+    @OptionGroup var sgm: SGMOptions
 
     @Option(help: "Sub-pixel refinement: equiangular (default), windowSSD, parabola or none.")
     var subpixel: String = "equiangular"
@@ -101,7 +92,6 @@ struct DSMCommand: ParsableCommand {
         guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
         guard maxResidual > 0 else { throw ValidationError("--max-residual must be positive") }
         guard rowSearch >= 1 else { throw ValidationError("--row-search must be at least 1") }
-        guard paths == 8 || paths == 4 else { throw ValidationError("--paths must be 8 or 4") }
         guard SubpixelMethod(rawValue: subpixel) != nil else {
             throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -109,16 +99,9 @@ struct DSMCommand: ParsableCommand {
         do { try matching().validate() } catch { throw ValidationError("\(error)") }
     }
 
-    func matching() throws -> StereoMatchingParameters {
+    func matching() -> StereoMatchingParameters {
         var p = StereoMatchingParameters()
-        let parts = census.split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else {
-            throw ValidationError("--census must be WIDTHxHEIGHT, e.g. 5x5, got \(census)")
-        }
-        (p.censusWidth, p.censusHeight) = (w, h)
-        p.paths = paths == 4 ? .four : .eight
-        if let p1 { p.p1 = p1 }
-        if let p2 { p.p2 = p2 }
+        sgm.apply(to: &p)
         p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
         return p
     }
@@ -150,7 +133,7 @@ struct DSMCommand: ParsableCommand {
         c.threads = threads
         c.maxResidual = maxResidual
         c.rasterization.maxHoleArea = maxHoleArea
-        c.matching = try matching()
+        c.matching = matching()
         c.correctRowOffset = !noRowCorrection
         c.rowOffsetSearch = rowSearch
         c.rasterization.statistic = statistic == "mean" ? .mean : .median

@@ -26,14 +26,7 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Also write the confidence map (Float32 in [0, 1], from the cost-curve ambiguity) here.")
     var confidence: String?
 
-    @Option(help: "Aggregation paths: 8 (default) or 4 (faster).")
-    var paths: Int = 8
-
-    @Option(help: "SGM penalty P1 for one-pixel disparity changes, in census bits (default 8).")
-    var p1: Int?
-
-    @Option(help: "SGM penalty P2 for larger disparity changes, in census bits (default 32).")
-    var p2: Int?
+    @OptionGroup var sgm: SGMOptions
 
     @Option(help: "Adapt P2 to the intensity gradient with this scale (0..255 intensities); off by default.")
     var p2GradientScale: Float?
@@ -43,9 +36,6 @@ struct MatchCommand: ParsableCommand {
 
     @Option(help: "Cap of the gradient cost term, in census bits (default 16).")
     var gradientCap: Int = 16
-
-    @Option(help: "Census window WIDTHxHEIGHT, odd, up to 9x7 (default 5x5).")
-    var census: String = "5x5"
 
     @Option(help: "Sub-pixel refinement: windowSSD (default), equiangular, parabola or none.")
     var subpixel: String = "windowSSD"
@@ -75,27 +65,16 @@ struct MatchCommand: ParsableCommand {
     var memoryMiB: Int = 512
 
     func validate() throws {
-        guard paths == 4 || paths == 8 else { throw ValidationError("--paths must be 4 or 8, got \(paths)") }
         do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
         guard SubpixelMethod(rawValue: subpixel) != nil else {
             throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard censusWindow != nil else { throw ValidationError("--census must be WIDTHxHEIGHT, e.g. 5x5, got \(census)") }
         do { try parameters().validate() } catch { throw ValidationError("\(error)") }
-    }
-
-    var censusWindow: (Int, Int)? {
-        let parts = census.split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]) else { return nil }
-        return (w, h)
     }
 
     func parameters() -> StereoMatchingParameters {
         var p = StereoMatchingParameters()
-        if let (w, h) = censusWindow { (p.censusWidth, p.censusHeight) = (w, h) }
-        p.paths = paths == 4 ? .four : .eight
-        if let p1 { p.p1 = p1 }
-        if let p2 { p.p2 = p2 }
+        sgm.apply(to: &p)
         p.p2GradientScale = p2GradientScale
         p.gradientWeight = gradientWeight
         p.gradientCap = gradientCap
