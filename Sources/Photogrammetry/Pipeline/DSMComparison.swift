@@ -90,8 +90,9 @@ public struct DSMComparison: Sendable, CustomStringConvertible {
                              shareAbove1m: Double(above) / Double(diffs.count))
     }
 
+    /// numpy's median of a non-empty array (`cellMedian`, the rasteriser's, on a copy).
     static func median(_ values: [Double]) -> Double {
-        let s = values.sorted(), n = s.count
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+        var copy = values
+        return copy.withUnsafeMutableBufferPointer { cellMedian($0) }
     }
 }
