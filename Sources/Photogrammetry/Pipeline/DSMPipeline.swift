@@ -159,7 +159,7 @@ public enum DSMPipeline {
         if c.correctRowOffset,
            let o = rowOffset(min(3, c.rowOffsetSearch)) ?? (c.rowOffsetSearch > 3 ? rowOffset(c.rowOffsetSearch) : nil) {
             rect = rect.correctingRowOffset(o.offset)
-            pair = try rect.resample()
+            pair.right = try rect.resampleRight()  // the left map is unchanged
             out.rowOffset = o.offset
         }
         let result = try StereoMatcher.match(left: pair.left, right: pair.right, disparities: rect.disparities,

@@ -18,7 +18,13 @@ extension TileRectification {
     public func resample(band: Int = 1) throws -> RectifiedPair {
         RectifiedPair(
             left: try Self.resample(path: reference.path, band: band, map: leftInverse, width: width, height: height),
-            right: try Self.resample(path: secondary.path, band: band, map: rightInverse, width: width, height: height))
+            right: try resampleRight(band: band))
+    }
+
+    /// Resamples the secondary image only: after `correctingRowOffset`, which moves the right map
+    /// alone, the left tile already resampled stays valid.
+    public func resampleRight(band: Int = 1) throws -> ImageBuffer<Float> {
+        try Self.resample(path: secondary.path, band: band, map: rightInverse, width: width, height: height)
     }
 
     /// One image: `map` sends rectified pixels to sensor coordinates.
