@@ -40,6 +40,9 @@ struct PansharpenCommand: ParsableCommand {
     @Option(help: "Relate the images by this resolution ratio instead of their RPCs (4 for Pléiades / SPOT 6-7).")
     var ratio: Int?
 
+    @Flag(help: "Measure and remove a residual PAN/MS shift on the images (correlation) before fusing.")
+    var register = false
+
     @Option(help: "Output pixel type: uint16 (default) or float32.")
     var type: String = "uint16"
 
@@ -62,6 +65,7 @@ struct PansharpenCommand: ParsableCommand {
         c.msModel = msRpc
         c.ratio = ratio
         c.terrainHeight = height
+        c.register = register
         c.outputType = type == "float32" ? .float32 : .uint16
         c.tileSize = tileSize
         let s = try pansharpenFiles(c)
@@ -69,6 +73,10 @@ struct PansharpenCommand: ParsableCommand {
         print("pansharpen \(s.width)x\(s.height), \(s.bands) band(s), method \(c.method.rawValue), relation \(s.relation)")
         print(String(format: "MS = [%.6f %.6f %.4f; %.6f %.6f %.4f] · PAN (affine residual %.4f MS px)",
                      m.a, m.b, m.c, m.d, m.e, m.f, s.geometry.maxResidual))
+        if let r = s.registration {
+            print(String(format: "registration: MS shifted by (%+.3f, %+.3f) px, correlation %.4f (%.4f before)",
+                         r.shift.x, r.shift.y, r.correlation, r.correlationAtZero))
+        }
         print("weights \(s.parameters.weights.map { String(format: "%.4f", $0) }.joined(separator: " ")), "
               + "gains \(s.parameters.gains.map { String(format: "%.4f", $0) }.joined(separator: " "))")
         print("wrote \(output)")

@@ -34,6 +34,9 @@ public struct PansharpenConfiguration: Sendable {
     /// PAN model's height offset. PAN and MS arrays look along slightly different directions, so
     /// the relation may vary with height (on the Ventoux pair's .geom models it does not).
     public var terrainHeight: Double?
+    /// Measure and remove a residual PAN/MS translation on the images (`PanMSGeometry.registered`,
+    /// on a central window of at most 1024 x 1024 PAN pixels) before fusing.
+    public var register = false
     public var method: PansharpenMethod = .gsa
     public var tileSize = 512
     public var options: WriteOptions = .cog
@@ -54,6 +57,8 @@ public struct PansharpenSummary: Sendable {
     public var geometry: PanMSGeometry
     /// "RPC" or "ratio".
     public var relation: String
+    /// The registration, when asked for.
+    public var registration: PanMSRegistration?
     public var parameters: FusionParameters
 }
 
@@ -70,7 +75,7 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
     guard c.outputType == .uint16 || c.outputType == .float32 else {
         throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: "output type \(c.outputType.rawValue) is not UInt16 or Float32")
     }
-    let geometry: PanMSGeometry, relation: String
+    var geometry: PanMSGeometry, relation: String
     if let ratio = c.ratio {
         guard ratio >= 2 else { throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: "ratio \(ratio) < 2") }
         let po = RPCModel.cropOffset(ofImage: c.pan) ?? (0, 0), mo = RPCModel.cropOffset(ofImage: c.ms) ?? (0, 0)
@@ -90,6 +95,21 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
     }
     let ratio = c.ratio ?? max(1, Int((1 / geometry.scale.x).rounded()))
     try geometry.checkCoverage(panWindow: pan.bounds, msWidth: ms.width, msHeight: ms.height, pan: c.pan, ms: c.ms)
+    var registration: PanMSRegistration?
+    if c.register {
+        let side = 1024
+        let centre = Window(x: max(0, (pan.width - side) / 2), y: max(0, (pan.height - side) / 2),
+                            width: min(side, pan.width), height: min(side, pan.height))
+        guard let msWindow = geometry.msReadWindow(forPan: centre, msWidth: ms.width, msHeight: ms.height) else {
+            throw RadiometryError.msDoesNotCoverPan(pan: c.pan, ms: c.ms, needed: "\(centre)", msSize: "\(ms.width)x\(ms.height)")
+        }
+        let r = try geometry.registered(pan: try pan.read(Float.self, band: 1, window: centre), panOrigin: (centre.x, centre.y),
+                                        ms: try ms.read(Float.self, window: msWindow), msOrigin: (msWindow.x, msWindow.y), ratio: ratio)
+        registration = r
+        geometry = r.geometry
+        relation += " + registration"
+        try geometry.checkCoverage(panWindow: pan.bounds, msWidth: ms.width, msHeight: ms.height, pan: c.pan, ms: c.ms)
+    }
     let panNodata = try pan.nodata(band: 1).map { Float($0) }
     let sigma = mtfGaussianSigma(ratio: max(ratio, 2), gainAtNyquist: msGainAtNyquist)
     let halo = Int((3 * sigma).rounded(.up))
@@ -140,5 +160,5 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
     }
     try writer.commit()
     return PansharpenSummary(width: pan.width, height: pan.height, bands: ms.bandCount, geometry: geometry,
-                             relation: relation, parameters: parameters)
+                             relation: relation, registration: registration, parameters: parameters)
 }

@@ -49,8 +49,10 @@ extension RadiometricMetadata {
 
     /// Pléiades DIMAP v1.4 (`PHR_Dimap_Document`): `Image_Interpretation/Spectral_Band_Info`
     /// (BAND_ID, PHYSICAL_GAIN, PHYSICAL_BIAS), `Data_Strip/Sensor_Calibration/Solar_Irradiance/
-    /// Band_Solar_Irradiance` (BAND_ID, SOLAR_IRRADIANCE_VALUE), the middle
-    /// `Located_Geometric_Header`'s SUN_ELEVATION and `UTC_Acquisition_Range/START`.
+    /// Band_Solar_Irradiance` (BAND_ID, SOLAR_IRRADIANCE_VALUE; absent from the sensor products
+    /// seen: pass the values to `load(contentsOf:solarIrradiance:)`), the SUN_ELEVATION of the
+    /// middle `Located_Geometric_Header` of `Data_Strip/Geometric_Header_List` (start, centre,
+    /// end) and `UTC_Acquisition_Range/START`.
     static func readDIMAPv1(_ root: XMLNode, file: String, solarIrradiance given: [Double]? = nil) throws -> RadiometricMetadata {
         let infos = root.findAll("Spectral_Band_Info")
         guard !infos.isEmpty else {

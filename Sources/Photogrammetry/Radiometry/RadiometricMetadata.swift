@@ -56,7 +56,7 @@ public struct RadiometricMetadata: Sendable, Equatable {
     /// instead of read: for files without it (Pléiades DIMAP v1.4 sensor products).
     public static func load(contentsOf path: String, solarIrradiance: [Double]?) throws -> RadiometricMetadata {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RadiometryError.missingField(field: "(file not readable)", file: path)
+            throw RadiometryError.unreadableFile(path)
         }
         let head = String(decoding: data.prefix(4096), as: UTF8.self)
         if head.contains("<") && (head.contains("Dimap_Document") || head.contains("DIMAP")) {
@@ -76,8 +76,8 @@ public struct RadiometricMetadata: Sendable, Equatable {
     }
 
     /// The metadata file of an image when none is given: `DIM_*.XML` in the image's folder (the
-    /// only one, or the one whose product id is in the image name), then `<name>.geom`, then a
-    /// single `PHRDIMAP_*.XML`. Returns the candidates looked for in the error.
+    /// only one, or the one whose product id is in the image name), then `PHRDIMAP_*.XML` the same
+    /// way, then `<name>.geom`. The error lists the candidates looked for.
     public static func find(forImage image: String) throws -> String {
         let url = URL(fileURLWithPath: image)
         let folder = url.deletingLastPathComponent().path

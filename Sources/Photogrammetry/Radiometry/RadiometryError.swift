@@ -8,6 +8,8 @@ public enum RadiometryError: Error, CustomStringConvertible, Sendable, Equatable
     case missingField(field: String, file: String)
     /// A field is present but cannot be used (not a number, out of range, wrong count).
     case invalidField(field: String, file: String, value: String, reason: String)
+    /// The metadata file does not exist or cannot be read.
+    case unreadableFile(String)
     /// The metadata file is not one of the formats read (DIMAP v2, Pléiades DIMAP v1.4, OSSIM .geom).
     case unknownMetadataFormat(file: String)
     /// No metadata file was given and none was found next to the image.
@@ -26,6 +28,7 @@ public enum RadiometryError: Error, CustomStringConvertible, Sendable, Equatable
         case .missingField(let field, let file): "\(file): the metadata field \(field) is missing"
         case .invalidField(let field, let file, let value, let reason):
             "\(file): the metadata field \(field) = '\(value)' cannot be used: \(reason)"
+        case .unreadableFile(let file): "cannot read the metadata file \(file)"
         case .unknownMetadataFormat(let file):
             "\(file) is not a DIMAP v2, Pléiades DIMAP v1.4 or OSSIM .geom metadata file"
         case .metadataNotFound(let image, let searched):
