@@ -91,9 +91,11 @@ public struct PanMSGeometry: Sendable, Equatable {
     }
 
     /// Throws `msDoesNotCoverPan` unless the MS image (msWidth x msHeight) covers the whole PAN
-    /// window (pixel edges, 0.01 MS px of tolerance).
+    /// window: the PAN's pixel edges within half an MS pixel of the MS's. The half pixel is the
+    /// edge replication a full scene needs: with phase 0 its last 1.5 PAN pixels lie beyond the
+    /// last MS pixel's footprint (PAN 4 W - 0.5 maps to MS W - 0.125).
     public func checkCoverage(panWindow: Window, msWidth: Int, msHeight: Int, pan: String, ms: String) throws {
-        let e = msExtent(ofPan: panWindow), tolerance = 0.01
+        let e = msExtent(ofPan: panWindow), tolerance = 0.5
         guard e.minX >= -0.5 - tolerance, e.minY >= -0.5 - tolerance,
               e.maxX <= Double(msWidth) - 0.5 + tolerance, e.maxY <= Double(msHeight) - 0.5 + tolerance else {
             let needed = String(format: "x %.1f...%.1f, y %.1f...%.1f", e.minX, e.maxX, e.minY, e.maxY)
