@@ -43,6 +43,15 @@ struct PansharpenCommand: ParsableCommand {
     @Flag(help: "Measure and remove a residual PAN/MS shift on the images (correlation) before fusing.")
     var register = false
 
+    @Flag(help: "Fuse in top-of-atmosphere reflectance (output x 10,000 in UInt16), from each image's metadata.")
+    var reflectance = false
+
+    @Option(help: "Radiometric metadata of the PAN for --reflectance (DIMAP or .geom; default: found next to it).")
+    var panDimap: String?
+
+    @Option(help: "Radiometric metadata of the MS for --reflectance (DIMAP or .geom; default: found next to it).")
+    var msDimap: String?
+
     @Option(help: "Output pixel type: uint16 (default) or float32.")
     var type: String = "uint16"
 
@@ -54,6 +63,7 @@ struct PansharpenCommand: ParsableCommand {
             throw ValidationError("unknown --method '\(method)': use \(PansharpenMethod.allCases.map(\.rawValue).joined(separator: " or "))")
         }
         guard ["uint16", "float32"].contains(type) else { throw ValidationError("--type must be uint16 or float32, got '\(type)'") }
+        if !reflectance && (panDimap != nil || msDimap != nil) { throw ValidationError("--pan-dimap and --ms-dimap go with --reflectance") }
         if let ratio, ratio < 2 { throw ValidationError("--ratio must be at least 2, got \(ratio)") }
         guard tileSize >= 16 else { throw ValidationError("--tile-size must be at least 16, got \(tileSize)") }
     }
@@ -66,11 +76,16 @@ struct PansharpenCommand: ParsableCommand {
         c.ratio = ratio
         c.terrainHeight = height
         c.register = register
+        if reflectance {
+            c.panRadiometry = try RadiometricMetadata.load(contentsOf: try panDimap ?? RadiometricMetadata.find(forImage: pan))
+            c.msRadiometry = try RadiometricMetadata.load(contentsOf: try msDimap ?? RadiometricMetadata.find(forImage: ms))
+        }
         c.outputType = type == "float32" ? .float32 : .uint16
         c.tileSize = tileSize
         let s = try pansharpenFiles(c)
         let m = s.geometry.msFromPan
-        print("pansharpen \(s.width)x\(s.height), \(s.bands) band(s), method \(c.method.rawValue), relation \(s.relation)")
+        print("pansharpen \(s.width)x\(s.height), \(s.bands) band(s), method \(c.method.rawValue), relation \(s.relation)"
+              + (reflectance ? ", in TOA reflectance x 10,000" : ""))
         print(String(format: "MS = [%.6f %.6f %.4f; %.6f %.6f %.4f] · PAN (affine residual %.4f MS px)",
                      m.a, m.b, m.c, m.d, m.e, m.f, s.geometry.maxResidual))
         if let r = s.registration {

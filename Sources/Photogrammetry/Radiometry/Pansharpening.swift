@@ -42,6 +42,11 @@ public struct PansharpenConfiguration: Sendable {
     public var options: WriteOptions = .cog
     /// UInt16 (rounded, clamped to 1...65535 where the PAN is valid; 0 = nodata) or Float32.
     public var outputType: PixelType = .uint16
+    /// Fuse in top-of-atmosphere reflectance: each PAN and MS tile is converted with its metadata
+    /// (`reflectanceInPlace`) before upsampling and fusion, and the output is reflectance, x 10,000
+    /// in UInt16 (the PWH recipe's radiometric product). Both or neither.
+    public var panRadiometry: RadiometricMetadata?
+    public var msRadiometry: RadiometricMetadata?
 
     public init(pan: String, ms: String, output: String) {
         self.pan = pan
@@ -72,6 +77,16 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
     guard pan.bandCount == 1 else {
         throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: "the PAN image has \(pan.bandCount) bands, not 1")
     }
+    guard (c.panRadiometry == nil) == (c.msRadiometry == nil) else {
+        throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: "reflectance needs the metadata of both images")
+    }
+    if let m = c.panRadiometry, m.bands.count != 1 {
+        throw RadiometryError.bandCountMismatch(image: c.pan, imageBands: 1, metadata: m.file, metadataBands: m.bands.count)
+    }
+    if let m = c.msRadiometry, m.bands.count != ms.bandCount {
+        throw RadiometryError.bandCountMismatch(image: c.ms, imageBands: ms.bandCount, metadata: m.file, metadataBands: m.bands.count)
+    }
+    let scale: Float = c.panRadiometry == nil ? 1 : Float(reflectanceScale)
     guard c.outputType == .uint16 || c.outputType == .float32 else {
         throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: "output type \(c.outputType.rawValue) is not UInt16 or Float32")
     }
@@ -111,6 +126,13 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
         try geometry.checkCoverage(panWindow: pan.bounds, msWidth: ms.width, msHeight: ms.height, pan: c.pan, ms: c.ms)
     }
     let panNodata = try pan.nodata(band: 1).map { Float($0) }
+    let msNodata = try ms.nodata(band: 1).map { Float($0) }
+    /// A PAN window, in reflectance when asked (nodata pixels keep their value).
+    func panRead(_ window: Window) throws -> ImageBuffer<Float> {
+        var tile = try pan.read(Float.self, band: 1, window: window)
+        if let m = c.panRadiometry { reflectanceInPlace(&tile, metadata: m, nodata: panNodata) }
+        return tile
+    }
     let sigma = mtfGaussianSigma(ratio: max(ratio, 2), gainAtNyquist: msGainAtNyquist)
     let halo = Int((3 * sigma).rounded(.up))
     let tiling = try Tiling(width: pan.width, height: pan.height, tileWidth: max(ratio, c.tileSize / ratio * ratio), halo: halo)
@@ -120,14 +142,15 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
         guard let read = geometry.msReadWindow(forPan: window, msWidth: ms.width, msHeight: ms.height) else {
             throw RadiometryError.msDoesNotCoverPan(pan: c.pan, ms: c.ms, needed: "\(window)", msSize: "\(ms.width)x\(ms.height)")
         }
-        let source = try ms.read(Float.self, window: read)
+        var source = try ms.read(Float.self, window: read)
+        if let m = c.msRadiometry { reflectanceInPlace(&source, metadata: m, nodata: msNodata) }
         let map = AffineMap2D.translation(x: Double(window.x), y: Double(window.y)).followed(by: geometry.msFromPan)
         return upsampleBicubic(source, origin: (read.x, read.y), map: map, width: window.width, height: window.height)
     }
 
     var statistics = FusionStatistics(bands: ms.bandCount)
     for tile in tiling {
-        let panTile = try pan.read(Float.self, band: 1, window: tile.window)
+        let panTile = try panRead(tile.window)
         let low = gaussianLowPass(panTile, sigma: sigma)
         statistics.accumulate(panLow: low, pan: panTile, ms: try upsampled(tile.window), region: tile.coreInWindow,
                               stride: ratio, panNodata: panNodata)
@@ -136,6 +159,11 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
 
     let descriptions = try (1...ms.bandCount).map { try ms.bandDescription(band: $0) }
     var domains: [String: [String: String]] = ["": ["PANSHARPENING": "\(c.method.rawValue) (\(relation) relation)"]]
+    if let m = c.msRadiometry {
+        domains[""]!["RADIOMETRY"] = "top-of-atmosphere reflectance"
+        domains[""]!["REFLECTANCE_SCALE"] = c.outputType == .float32 ? "1" : "10000"
+        domains[""]!["ACQUISITION_DATE"] = m.acquisitionDate
+    }
     let rpc = pan.metadata(domain: "RPC")
     if !rpc.isEmpty { domains["RPC"] = rpc }
     let writer = try RasterWriter(
@@ -143,9 +171,10 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
         geoTransform: pan.geoTransform, spatialReference: pan.spatialReference,
         nodata: panNodata == nil ? nil : (c.outputType == .float32 ? .nan : 0), bandDescriptions: descriptions, metadata: domains)
     for tile in tiling {
-        let panTile = try pan.read(Float.self, band: 1, window: tile.core)
-        let fused = fuse(pan: panTile, ms: try upsampled(tile.core), parameters: parameters, panNodata: panNodata,
+        let panTile = try panRead(tile.core)
+        var fused = fuse(pan: panTile, ms: try upsampled(tile.core), parameters: parameters, panNodata: panNodata,
                          outputNodata: c.outputType == .float32 ? .nan : 0)
+        if scale != 1 { for k in fused.storage.indices { fused.storage[k] *= scale } }
         if c.outputType == .float32 {
             try writer.write(fused, x: tile.core.x, y: tile.core.y)
         } else {

@@ -37,6 +37,29 @@ public func convertToReflectance(
     }
 }
 
+/// Converts every band of a DN image to (unscaled, Float) top-of-atmosphere reflectance in place:
+/// ρ = k_b (DN / GAIN_b + BIAS_b) with k_b = `reflectanceFactor(...)`. Pixels equal to `nodata`
+/// (or NaN) keep their value. The step of the PWH recipe that precedes the fusion.
+///
+/// - Precondition: `image.bandCount == metadata.bands.count`.
+/// - Complexity: O(pixels · bands), no scratch.
+public func reflectanceInPlace(_ image: inout ImageBuffer<Float>, metadata: RadiometricMetadata, nodata: Float?) {
+    precondition(image.bandCount == metadata.bands.count, "reflectanceInPlace: \(image.bandCount) bands for \(metadata.bands.count)")
+    let d = metadata.earthSunDistance
+    for (b, band) in metadata.bands.enumerated() {
+        let k = reflectanceFactor(solarIrradiance: band.solarIrradiance, sunElevation: metadata.sunElevation, earthSunDistance: d)
+        let a = Float(k / band.gain), c = Float(k * band.bias)
+        for y in 0..<image.height {
+            let start = image.index(x: 0, y: y, band: b)
+            for k in start ..< start + image.width {
+                let v = image.storage[k]
+                if v.isNaN || v == nodata { continue }
+                image.storage[k] = a * v + c
+            }
+        }
+    }
+}
+
 /// Summary of a reflectance conversion.
 public struct ReflectanceSummary: Sendable {
     public var width: Int
