@@ -104,6 +104,16 @@ public func gaussianLowPass(_ image: ImageBuffer<Float>, sigma: Double) -> Image
     return gaussianPass(h, alongX: false, sigma: sigma, step: 1, phase: 0, count: image.height)
 }
 
+/// Gaussian-filtered values of every band at the lattice of points (origin.x + i · step,
+/// origin.y + j · step), i < count.x, j < count.y (radius 3σ, borders replicated): the low-pass
+/// PAN where the fusion statistics sample it, without filtering the pixels in between.
+/// - Complexity: O(count.x · height · σ + count.x · count.y · σ) per band.
+func gaussianSamples(_ image: ImageBuffer<Float>, sigma: Double, step: Int, origin: (x: Int, y: Int),
+                     count: (x: Int, y: Int)) -> ImageBuffer<Float> {
+    let h = gaussianPass(image, alongX: true, sigma: sigma, step: step, phase: Double(origin.x), count: count.x)
+    return gaussianPass(h, alongX: false, sigma: sigma, step: step, phase: Double(origin.y), count: count.y)
+}
+
 /// Degrades an image by an integer `factor` as Wald's protocol does: Gaussian (MTF-like) filter
 /// of standard deviation `sigma`, then one sample per `factor` x `factor` block, taken at the
 /// block's centre (input coordinate factor · i + (factor - 1) / 2), so that degraded pixel i sits

@@ -69,8 +69,9 @@ public struct PansharpenSummary: Sendable {
 
 /// Pan-sharpens a PAN image with the MS image of the same acquisition, in sensor geometry: output
 /// on the PAN grid with the MS bands. Two passes over PAN tiles of `tileSize` (memory: one tile of
-/// PAN, low-passed PAN and upsampled MS, plus the MS window under it): the first accumulates the
-/// fusion statistics, the second fuses and writes (atomically; COG by default).
+/// PAN and upsampled MS, plus the MS window under it): the first accumulates the fusion statistics
+/// on every ratio-th PAN pixel (low-pass and upsampling evaluated there only), the second fuses and
+/// writes (atomically; COG by default).
 /// Throws `msDoesNotCoverPan` when the MS misses part of the PAN.
 public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSummary {
     let pan = try Dataset(path: c.pan), ms = try Dataset(path: c.ms)
@@ -138,22 +139,29 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
     let tiling = try Tiling(width: pan.width, height: pan.height, tileWidth: max(ratio, c.tileSize / ratio * ratio), halo: halo)
 
     /// The upsampled MS under a PAN window.
-    func upsampled(_ window: Window) throws -> ImageBuffer<Float> {
+    func upsampled(_ window: Window, step: Int = 1) throws -> ImageBuffer<Float> {
         guard let read = geometry.msReadWindow(forPan: window, msWidth: ms.width, msHeight: ms.height) else {
             throw RadiometryError.msDoesNotCoverPan(pan: c.pan, ms: c.ms, needed: "\(window)", msSize: "\(ms.width)x\(ms.height)")
         }
         var source = try ms.read(Float.self, window: read)
         if let m = c.msRadiometry { reflectanceInPlace(&source, metadata: m, nodata: msNodata) }
-        let map = AffineMap2D.translation(x: Double(window.x), y: Double(window.y)).followed(by: geometry.msFromPan)
-        return upsampleBicubic(source, origin: (read.x, read.y), map: map, width: window.width, height: window.height)
+        // Output pixel (i, j) is PAN point (window.x + i · step, window.y + j · step).
+        let lattice = AffineMap2D(a: Double(step), b: 0, c: Double(window.x), d: 0, e: Double(step), f: Double(window.y))
+        return upsampleBicubic(source, origin: (read.x, read.y), map: lattice.followed(by: geometry.msFromPan),
+                               width: (window.width + step - 1) / step, height: (window.height + step - 1) / step)
     }
 
     var statistics = FusionStatistics(bands: ms.bandCount)
     for tile in tiling {
+        // Pass 1 works on the lattice of the core's every ratio-th pixel only (as many samples as
+        // MS pixels): the low-pass and the upsampling are evaluated there, not in between.
         let panTile = try panRead(tile.window)
-        let low = gaussianLowPass(panTile, sigma: sigma)
-        statistics.accumulate(panLow: low, pan: panTile, ms: try upsampled(tile.window), region: tile.coreInWindow,
-                              stride: ratio, panNodata: panNodata)
+        let cw = tile.coreInWindow
+        let count = (x: (cw.width + ratio - 1) / ratio, y: (cw.height + ratio - 1) / ratio)
+        let low = gaussianSamples(panTile, sigma: sigma, step: ratio, origin: (cw.x, cw.y), count: count)
+        var points = ImageBuffer<Float>(width: count.x, height: count.y)
+        for j in 0..<count.y { for i in 0..<count.x { points[i, j] = panTile[cw.x + i * ratio, cw.y + j * ratio] } }
+        statistics.accumulate(panLow: low, pan: points, ms: try upsampled(tile.core, step: ratio), stride: 1, panNodata: panNodata)
     }
     let parameters = try statistics.parameters(for: c.method)
 
