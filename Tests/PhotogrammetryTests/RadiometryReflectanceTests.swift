@@ -86,6 +86,24 @@ struct RadiometryReflectanceTests {
         #expect(status != 0 && text.contains("SOLAR_IRRADIANCE_VALUE") && text.contains(file))
     }
 
+    @Test("dsm-run reflectance: --help, no metadata next to the image, wrong band count",
+          .enabled(if: SampleData.root != nil, SampleData.skipMessage))
+    func commandErrors() throws {
+        let help = try run(["reflectance", "--help"])
+        #expect(help.status == 0 && help.output.contains("--dimap") && help.output.contains("--solar-irradiance"))
+        let pan = try SampleData.path("cars_phr_ventoux/image/phr_ventoux/left_image.tif")
+        let none = try run(["reflectance", pan, "-o", "/tmp/never.tif"])
+        #expect(none.status != 0 && none.output.contains("no radiometric metadata found for \(pan)"), "\(none.output)")
+        // The 4-band MS metadata for the 1-band PAN.
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let wrong = try run(["reflectance", pan, "--dimap", try SampleData.path(Self.msGeom), "-o", folder + "/r.tif"])
+        #expect(wrong.status != 0 && wrong.output.contains("has 1 band(s) but") && wrong.output.contains("describes 4"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/r.tif"))
+        let badList = try run(["reflectance", pan, "--solar-irradiance", "1548,x", "-o", folder + "/r.tif"])
+        #expect(badList.status != 0 && badList.output.contains("--solar-irradiance must be positive numbers"))
+    }
+
     /// A minimal DIMAP v2 document with the radiometric fields (`drop` removes one element).
     static func dimapV2(drop: String? = nil) -> String {
         var bands = ""
