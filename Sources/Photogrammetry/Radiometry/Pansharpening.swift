@@ -163,7 +163,12 @@ public func pansharpenFiles(_ c: PansharpenConfiguration) throws -> PansharpenSu
         for j in 0..<count.y { for i in 0..<count.x { points[i, j] = panTile[cw.x + i * ratio, cw.y + j * ratio] } }
         statistics.accumulate(panLow: low, pan: points, ms: try upsampled(tile.core, step: ratio), stride: 1, panNodata: panNodata)
     }
-    let parameters = try statistics.parameters(for: c.method)
+    let parameters: FusionParameters
+    do {
+        parameters = try statistics.parameters(for: c.method)
+    } catch RadiometryError.incompatibleImages(_, _, let reason) {
+        throw RadiometryError.incompatibleImages(pan: c.pan, ms: c.ms, reason: reason)   // name the files
+    }
 
     let descriptions = try (1...ms.bandCount).map { try ms.bandDescription(band: $0) }
     var domains: [String: [String: String]] = ["": ["PANSHARPENING": "\(c.method.rawValue) (\(relation) relation)"]]
