@@ -40,13 +40,16 @@ struct PansharpenWaldCommand: ParsableCommand {
     @Option(help: "Relate the images by this ratio and their crop offsets instead of the RPCs.")
     var ratio: Int?
 
+    @Flag(help: "Register the MS on the PAN (correlation) before degrading, as dsm-run pansharpen --register.")
+    var register = false
+
     @Option(help: "Score a fused image made from DIR's degraded inputs (repeatable); NAME=FILE names the line.")
     var score: [String] = []
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let panData = try Dataset(path: pan), msData = try Dataset(path: ms)
-        let geometry: PanMSGeometry
+        var geometry: PanMSGeometry
         if let ratio {
             let po = RPCModel.cropOffset(ofImage: pan) ?? (0, 0), mo = RPCModel.cropOffset(ofImage: ms) ?? (0, 0)
             geometry = .knownRatio(ratio, panOffset: (po.column, po.row), msOffset: (mo.column, mo.row))
@@ -55,8 +58,15 @@ struct PansharpenWaldCommand: ParsableCommand {
                                     panWidth: panData.width, panHeight: panData.height, height: height)
         }
         let r = ratio ?? Int((1 / geometry.scale.x).rounded())
-        let wald = try WaldExperiment(pan: try panData.readAll(Float.self), ms: try msData.read(Float.self, window: msData.bounds),
-                                      geometry: geometry, ratio: r)
+        let panImage = try panData.readAll(Float.self), msImage = try msData.read(Float.self, window: msData.bounds)
+        if register {
+            let registration = try geometry.registered(pan: panImage, ms: msImage, ratio: r)
+            geometry = registration.geometry
+            print(String(format: "# registration: MS shifted by (%+.3f, %+.3f) px", registration.shift.x, registration.shift.y))
+        }
+        let m = geometry.msFromPan
+        print(String(format: "# MS = [%.6f %.6f %.4f; %.6f %.6f %.4f] · PAN", m.a, m.b, m.c, m.d, m.e, m.f))
+        let wald = try WaldExperiment(pan: panImage, ms: msImage, geometry: geometry, ratio: r)
         // Made-up north-up georeferencing: degraded PAN pixel (i, j) centre at (X0 + i + 0.5, Y0 - j - 0.5).
         let x0 = 500_000.0, y0 = 4_900_000.0
         let srs = try SpatialReference(epsg: 32631)
