@@ -50,14 +50,13 @@ public struct PathConfinement: Sendable {
         guard !relative.isEmpty, !relative.hasPrefix("/") else {
             throw RequestError.invalid(field: field, "must be a relative path under the output root, got '\(relative)'")
         }
-        var existing = outputRoot + "/" + relative
+        var parts = relative.split(separator: "/").map(String.init)
         var tail: [String] = []
-        while resolvePath(existing) == nil {
-            let url = URL(fileURLWithPath: existing)
-            tail.insert(url.lastPathComponent, at: 0)
-            existing = url.deletingLastPathComponent().path
+        while !parts.isEmpty, resolvePath(([outputRoot] + parts).joined(separator: "/")) == nil {
+            tail.insert(parts.removeLast(), at: 0)
         }
-        let base = resolvePath(existing)!
+        let existing = ([outputRoot] + parts).joined(separator: "/")
+        guard let base = resolvePath(existing) else { throw RequestError.invalid(field: field, "output root \(outputRoot) is gone") }
         guard !tail.contains(".."), !tail.contains(".") else {
             throw RequestError.outsideRoots(field: field, path: relative, resolved: base + "/" + tail.joined(separator: "/"), roots: [outputRoot])
         }
