@@ -108,7 +108,7 @@ extension QueueSerialTests {
             let poison = try submitted(["probe", "--fail-attempts", "99", "--max-attempts", "3", "--tag", "poison"])
             let pwh = try submitted(["pwh", base + "/product.xml", "--outputs", "ortho"])
             let long = try submitted(["probe", "--sleep-ms", "60000", "--tag", "long", "--priority", "5"])
-            let queued = try submitted(["probe", "--tag", "never", "--priority", "-10"])
+            let queued = try submitted(["probe", "--tag", "never", "--priority=-10"])
             #expect(try WorkerBinary.run(["cancel", "\(queued)", "--queue", queue]).status == 0)
             #expect(try status(queued).state == .cancelled)
             let worker = try WorkerBinary.start(queue: queue, inputRoot: base, outputRoot: out, log: base + "/w.log",
@@ -150,10 +150,12 @@ extension QueueSerialTests {
                                        extra: ["--concurrency", "2", "--lease", "15", "--heartbeat", "1"])
             }
             #expect(try await waitUntil(seconds: 60) { (try await q.counts()[.succeeded] ?? 0) >= 30 })
+            // The restarted server's output goes to /dev/null, not to files this process waits on.
             let restart = try runProcess("/usr/sbin/runuser", ["-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl",
-                                                               "-D", TestPostgres.dataFolder!, "restart", "-m", "fast", "-w"])
+                                                               "-D", TestPostgres.dataFolder!, "-l", "/dev/null", "restart", "-m", "fast", "-w"])
+            print("note: PostgreSQL restarted (pg_ctl status \(restart.status))")
             #expect(restart.status == 0, "pg_ctl restart failed: \(restart.err)")
-            let done = try await waitUntil(seconds: 120) { ((try? await q.counts()) ?? [:])[.succeeded] == 150 }
+            let done = try await waitUntil(seconds: 90) { ((try? await q.counts()) ?? [:])[.succeeded] == 150 }
             stopWorkers(workers)
             #expect(done, "not all jobs succeeded after the restart")
             let effects = try sideEffects(out + "/effects.txt")

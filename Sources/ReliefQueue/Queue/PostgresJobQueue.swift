@@ -79,22 +79,31 @@ public final class PostgresJobQueue: JobQueue {
         progress, step, last_error, result, idempotency_key, parent_id, created_at, updated_at, finished_at
         """
 
+    /// Longest a single statement may take before it counts as failed (see `withDeadline`).
+    static let statementDeadline = 15.0
+
     private func jobs(_ operation: String, _ query: PostgresQuery) async throws -> [Job] {
+        let (client, logger) = (self.client, self.logger)
         do {
-            var out: [Job] = []
-            for try await row in try await client.query(query, logger: logger) { out.append(try Job(postgres: row)) }
-            return out
+            return try await withDeadline(Self.statementDeadline, operation) {
+                var out: [Job] = []
+                for try await row in try await client.query(query, logger: logger) { out.append(try Job(postgres: row)) }
+                return out
+            }
         } catch let e as QueueError { throw e } catch {
             throw QueueError.database(operation: operation, underlying: String(reflecting: error))
         }
     }
 
     private func execute(_ operation: String, _ query: PostgresQuery) async throws -> Int {
+        let (client, logger) = (self.client, self.logger)
         do {
-            var n = 0
-            for try await _ in try await client.query(query, logger: logger) { n += 1 }
-            return n
-        } catch {
+            return try await withDeadline(Self.statementDeadline, operation) {
+                var n = 0
+                for try await _ in try await client.query(query, logger: logger) { n += 1 }
+                return n
+            }
+        } catch let e as QueueError { throw e } catch {
             throw QueueError.database(operation: operation, underlying: String(reflecting: error))
         }
     }
@@ -138,7 +147,9 @@ public final class PostgresJobQueue: JobQueue {
 
     public func heartbeat(id: Int64, owner: String, leaseSeconds: Double, progress: Double, step: String?) async throws -> HeartbeatReply {
         let t = now()
+        let (client, logger) = (self.client, self.logger)
         do {
+          return try await withDeadline(Self.statementDeadline, "heartbeat of job \(id)") {
             var reply = HeartbeatReply.leaseLost
             for try await flag in try await client.query("""
                 UPDATE jobs SET lease_expires_at = \(t + leaseSeconds), progress = \(progress), step = \(step), updated_at = \(t)
@@ -147,7 +158,8 @@ public final class PostgresJobQueue: JobQueue {
                 reply = flag ? .cancelRequested : .keepGoing
             }
             return reply
-        } catch {
+          }
+        } catch let e as QueueError { throw e } catch {
             throw QueueError.database(operation: "heartbeat of job \(id)", underlying: String(reflecting: error))
         }
     }
@@ -162,7 +174,9 @@ public final class PostgresJobQueue: JobQueue {
 
     public func fail(id: Int64, owner: String, error: String, retryable: Bool) async throws -> JobState? {
         let t = now()
+        let (client, logger, policy) = (self.client, self.logger, self.policy)
         do {
+          return try await withDeadline(Self.statementDeadline, "failure of job \(id)") {
             var state: JobState?
             for try await s in try await client.query("""
                 UPDATE jobs SET
@@ -176,7 +190,8 @@ public final class PostgresJobQueue: JobQueue {
                 state = JobState(rawValue: s)
             }
             return state
-        } catch {
+          }
+        } catch let e as QueueError { throw e } catch {
             throw QueueError.database(operation: "failure of job \(id)", underlying: String(reflecting: error))
         }
     }
@@ -220,13 +235,16 @@ public final class PostgresJobQueue: JobQueue {
     }
 
     public func counts() async throws -> [JobState: Int] {
+        let (client, logger) = (self.client, self.logger)
         do {
-            var out: [JobState: Int] = [:]
-            for try await (s, n) in try await client.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", logger: logger).decode((String, Int).self) {
-                if let state = JobState(rawValue: s) { out[state] = n }
+            return try await withDeadline(Self.statementDeadline, "counting jobs") {
+                var out: [JobState: Int] = [:]
+                for try await (s, n) in try await client.query("SELECT state, COUNT(*) FROM jobs GROUP BY state", logger: logger).decode((String, Int).self) {
+                    if let state = JobState(rawValue: s) { out[state] = n }
+                }
+                return out
             }
-            return out
-        } catch {
+        } catch let e as QueueError { throw e } catch {
             throw QueueError.database(operation: "counting jobs", underlying: String(reflecting: error))
         }
     }
