@@ -46,7 +46,7 @@ struct RootOptions: ParsableArguments {
 }
 
 /// A job as JSON (status, submit, list).
-func jobJSON(_ job: Job, extra: [String: String] = [:]) -> String {
+func jobJSON(_ job: Job) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try! encoder.encode(job), as: UTF8.self)

@@ -23,7 +23,7 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: "Lease in seconds: a job whose worker stops heartbeating is run again after this (default 30).")
     var lease: Double = 30
 
-    @Option(help: ArgumentHelp("Seconds between heartbeats (default lease / 3).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Seconds between heartbeats: progress written back, cancellation seen (default min(lease / 3, 2)).", visibility: .hidden))
     var heartbeat: Double?
 
     @Option(help: ArgumentHelp("Seconds between claims when the queue is empty.", visibility: .hidden))
@@ -58,7 +58,7 @@ struct WorkCommand: AsyncParsableCommand {
         var options = WorkerOptions()
         options.concurrency = concurrency
         options.leaseSeconds = lease
-        options.heartbeatSeconds = heartbeat ?? lease / 3
+        options.heartbeatSeconds = heartbeat ?? min(lease / 3, 2)
         options.pollSeconds = poll
         let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads),
                             options: options, logger: logger)

@@ -113,6 +113,17 @@ struct RequestValidationTests {
         }
     }
 
+    @Test("GDAL virtual paths only under a virtual input root, never with ..")
+    func virtualPaths() throws {
+        let r = try Roots()
+        defer { removeFolder(r.base) }
+        let c = try PathConfinement(inputRoots: [r.input, "/vsis3/bucket/"], outputRoot: r.output)
+        #expect(try c.input("/vsis3/bucket/scene/a.tif", field: "image") == "/vsis3/bucket/scene/a.tif")
+        #expect(throws: RequestError.self) { try c.input("/vsis3/other/a.tif", field: "image") }
+        #expect(throws: RequestError.self) { try c.input("/vsis3/bucket/../other/a.tif", field: "image") }
+        #expect(throws: RequestError.self) { try r.confinement.input("/vsicurl/https://example.org/a.tif", field: "image") }
+    }
+
     @Test("pwh: outputs checked, product confined")
     func pwh() throws {
         let r = try Roots()

@@ -36,7 +36,9 @@ public final class SQLiteJobQueue: JobQueue {
                   progress REAL NOT NULL DEFAULT 0, step TEXT, last_error TEXT, result TEXT,
                   idempotency_key TEXT UNIQUE, parent_id INTEGER REFERENCES jobs(id),
                   created_at REAL NOT NULL, updated_at REAL NOT NULL, finished_at REAL);
-                CREATE INDEX jobs_claim ON jobs(state, priority DESC, id);
+                CREATE INDEX jobs_queued ON jobs(priority DESC, id) WHERE state = 'queued';
+                CREATE INDEX jobs_running ON jobs(lease_expires_at) WHERE state = 'running';
+                CREATE INDEX jobs_state ON jobs(state);
                 CREATE INDEX jobs_parent ON jobs(parent_id);
                 """)
         }
@@ -87,10 +89,14 @@ public final class SQLiteJobQueue: JobQueue {
                   lease_owner = NULL, finished_at = ?, updated_at = ?
                 WHERE state = 'running' AND lease_expires_at < ? AND (attempts >= max_attempts OR cancel_requested)
                 """, arguments: [t, t, t])
-            guard let id = try Int64.fetchOne(db, sql: """
-                SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= ?) OR (state = 'running' AND lease_expires_at < ?)
-                ORDER BY priority DESC, id LIMIT 1
-                """, arguments: [t, t]) else { return nil }
+            // Two index lookups (queued by priority, expired leases) rather than one OR that scans finished rows.
+            let candidates = try [
+                Row.fetchOne(db, sql: "SELECT id, priority FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY priority DESC, id LIMIT 1",
+                             arguments: [t]),
+                Row.fetchOne(db, sql: "SELECT id, priority FROM jobs WHERE state = 'running' AND lease_expires_at < ? ORDER BY priority DESC, id LIMIT 1",
+                             arguments: [t]),
+            ].compactMap { $0.map { (id: $0["id"] as Int64, priority: $0["priority"] as Int) } }
+            guard let id = candidates.min(by: { ($0.priority, -$0.id) > ($1.priority, -$1.id) })?.id else { return nil }
             try db.execute(sql: """
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
                   updated_at = ?, progress = 0, step = NULL WHERE id = ?

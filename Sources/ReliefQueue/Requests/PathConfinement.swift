@@ -26,10 +26,9 @@ public struct PathConfinement: Sendable {
         guard !path.isEmpty else { throw RequestError.invalid(field: field, "empty path") }
         if path.hasPrefix("/vsi") {
             let parts = path.split(separator: "/")
-            guard !parts.contains(".."), let root = inputRoots.first(where: { $0.hasPrefix("/vsi") && path.hasPrefix($0 + "/") }) else {
+            guard !parts.contains(".."), inputRoots.contains(where: { $0.hasPrefix("/vsi") && path.hasPrefix($0 + "/") }) else {
                 throw RequestError.outsideRoots(field: field, path: path, resolved: path, roots: inputRoots)
             }
-            _ = root
             return path
         }
         let full = path.hasPrefix("/") ? path : (inputRoots.first(where: { !$0.hasPrefix("/vsi") }) ?? "/") + "/" + path

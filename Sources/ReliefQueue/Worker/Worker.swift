@@ -9,8 +9,9 @@ public struct WorkerOptions: Sendable {
     public var concurrency = 1
     /// A job not heartbeaten for this long is taken by another worker (seconds).
     public var leaseSeconds = 30.0
-    /// Seconds between heartbeats (progress written back, cancellation seen): a third of the lease.
-    public var heartbeatSeconds = 10.0
+    /// Seconds between heartbeats (progress written back, cancellation seen within this time);
+    /// well under the lease, so one late heartbeat does not lose it.
+    public var heartbeatSeconds = 2.0
     /// Wait when the queue is empty (seconds).
     public var pollSeconds = 0.5
     /// Name written as the lease owner: host, process id and a random part.
