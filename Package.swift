@@ -12,6 +12,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Job queue (issue 7): SQLite (embedded) and PostgreSQL backends, logs and metrics.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -28,19 +34,35 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "ReliefQueue",
+            dependencies: [
+                "Raster", "Photogrammetry",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "pipeline-worker",
             dependencies: [
-                "Raster", "Photogrammetry",
+                "ReliefQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Benchmarks (release builds): `swift run -c release raster-bench`.
         .executableTarget(name: "raster-bench", dependencies: ["Raster"], path: "Benchmarks/raster-bench"),
         .executableTarget(name: "match-bench", dependencies: ["Raster", "Photogrammetry"], path: "Benchmarks/match-bench"),
         .executableTarget(name: "rpc-bench", dependencies: ["Photogrammetry"], path: "Benchmarks/rpc-bench"),
+        .executableTarget(name: "queue-bench", dependencies: ["ReliefQueue"], path: "Benchmarks/queue-bench"),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),
+        .testTarget(name: "ReliefQueueTests", dependencies: ["ReliefQueue"]),
     ],
     swiftLanguageModes: [.v6]
 )

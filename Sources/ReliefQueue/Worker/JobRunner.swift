@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+
+/// What a running job may use: its row, a cancellation flag to poll, a progress sink.
+public struct JobContext: Sendable {
+    public let job: Job
+    /// True once the job was cancelled (seen at a heartbeat), its lease lost, or the worker is
+    /// stopping: stop at the next step boundary. Pass it to `DSMPipeline.run(isCancelled:)`.
+    public let isCancelled: @Sendable () -> Bool
+    /// Percent (0...100) and the current step; written back at the next heartbeat.
+    public let reportProgress: @Sendable (Double, String) -> Void
+    public let logger: Logger
+
+    public init(job: Job, isCancelled: @escaping @Sendable () -> Bool, reportProgress: @escaping @Sendable (Double, String) -> Void, logger: Logger) {
+        self.job = job
+        self.isCancelled = isCancelled
+        self.reportProgress = reportProgress
+        self.logger = logger
+    }
+}
+
+/// How a job ended other than by success.
+public enum JobFailure: Error, CustomStringConvertible, Sendable {
+    /// The job noticed `isCancelled` and stopped.
+    case cancelled
+    /// Retrying cannot help (bad request, unsupported kind).
+    case permanent(String)
+    /// Worth another attempt after the back-off.
+    case transient(String)
+
+    public var description: String {
+        switch self {
+        case .cancelled: "cancelled"
+        case .permanent(let s), .transient(let s): s
+        }
+    }
+}
+
+/// Runs one job synchronously (on a worker thread) and returns its result summary (JSON).
+/// Throws `JobFailure`; any other error counts as transient.
+public protocol JobRunner: Sendable {
+    func run(_ context: JobContext) throws -> String?
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Photogrammetry
+import Raster
+
+/// Runs the requests a worker knows: `dsm` through `DSMPipeline`, `pwh` (not available yet), and
+/// the test-only `probe`. The request is validated again against the roots before use.
+public struct StandardJobRunner: JobRunner {
+    public let confinement: PathConfinement
+    /// Tiles of a DSM processed at once (nil: the number of cores).
+    public let threads: Int?
+
+    public init(confinement: PathConfinement, threads: Int? = nil) {
+        self.confinement = confinement
+        self.threads = threads
+    }
+
+    public func run(_ context: JobContext) throws -> String? {
+        let request: JobRequest
+        let folder: String?
+        do {
+            (request, folder) = try JobRequest.decode(context.job.payload).validate(confinement: confinement)
+        } catch {
+            throw JobFailure.permanent("\(error)")
+        }
+        switch request {
+        case .dsm(let r): return try runDSM(r, folder: folder!, context: context)
+        case .pwh: throw JobFailure.permanent("pwh not available yet: orthorectified products are built in a later issue")
+        case .probe(let p): return try runProbe(p, context: context)
+        }
+    }
+
+    func runDSM(_ r: DSMRequest, folder: String, context: JobContext) throws -> String? {
+        let staging = try OutputStaging(outputRoot: confinement.outputRoot, jobID: context.job.id, attempt: context.job.attempts)
+        defer { staging.removeLeftovers() }
+        context.reportProgress(0, "prepare")
+        let geoidGrid = try (r.dem?.geoid ?? r.geoid).map { try Geoid(path: $0) }
+        let prior: HeightPrior = if let dem = r.dem {
+            .dem(path: dem.path, geoid: dem.geoid == nil ? nil : geoidGrid)
+        } else {
+            .range(try HeightRange.given(r.height!.value, margin: r.height!.margin))
+        }
+        var c = DSMConfiguration(reference: r.images[0].path, secondary: r.images[1].path, heights: prior,
+                                 output: staging.folder + "/dsm.tif")
+        c.referenceRPC = r.images[0].rpc
+        c.secondaryRPC = r.images[1].rpc
+        c.roi = r.roi.map { Window(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) }
+        c.resolution = r.resolution
+        if r.datum == "egm96" { c.datum = .geoid(try Geoid(path: r.geoid!)) }
+        if let tile = r.tile { c.tileSize = tile }
+        c.threads = threads
+        do { try c.validate() } catch { throw JobFailure.permanent("\(error)") }
+        if context.isCancelled() { throw JobFailure.cancelled }
+        context.reportProgress(2, "match")
+        let summary: DSMRunSummary
+        do {
+            // MERGE: pass `isCancelled: context.isCancelled` once DSMPipeline.run takes it.
+            summary = try DSMPipeline.run(configuration: c) { p in
+                context.reportProgress(2 + 93 * p.fraction, "tiles \(p.tilesDone)/\(p.tilesTotal)")
+            }
+        } catch let e as DSMPipelineError {
+            if case .invalidConfiguration = e { throw JobFailure.permanent("\(e)") }
+            throw JobFailure.transient("\(e)")
+        }
+        // A finished DSM is published even when the worker is stopping: the work is done.
+        context.reportProgress(97, "publish")
+        let paths = try staging.publish(["dsm.tif"], to: folder)
+        let g = summary.dsm.grid
+        return #"{"outputs":["# + paths.map { "\"\($0)\"" }.joined(separator: ",")
+            + #"],"width":\#(g.width),"height":\#(g.height),"validShare":\#(summary.validShare),"seconds":\#(summary.seconds)}"#
+    }
+
+    func runProbe(_ p: ProbeRequest, context: JobContext) throws -> String? {
+        var left = p.sleepMilliseconds
+        while left > 0 {
+            if context.isCancelled() { throw JobFailure.cancelled }
+            let step = min(left, 20)
+            usleep(UInt32(step * 1000))
+            left -= step
+            context.reportProgress(100 * Double(p.sleepMilliseconds - left) / Double(p.sleepMilliseconds), "sleep")
+        }
+        if context.job.attempts <= p.failAttempts {
+            throw JobFailure.transient("probe failure at attempt \(context.job.attempts)")
+        }
+        if let s = p.sideEffect {
+            let path = try confinement.output(s, field: "sideEffect")
+            let line = "\(context.job.id) \(context.job.attempts)\n"
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            guard fd >= 0 else { throw JobFailure.transient("cannot open \(path): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            _ = line.withCString { write(fd, $0, strlen($0)) }
+        }
+        return #"{"probe":true}"#
+    }
+}

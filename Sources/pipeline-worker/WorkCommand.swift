@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ReliefQueue
+
+/// `pipeline-worker work`: claims and runs jobs until SIGTERM / SIGINT.
+struct WorkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "work",
+        abstract: "Run jobs from the queue until SIGTERM or SIGINT (then finish or give back the running ones).")
+
+    @OptionGroup var queueOptions: QueueOptions
+    @OptionGroup var roots: RootOptions
+
+    @Option(help: "Jobs run at once (default 1).")
+    var concurrency: Int = 1
+
+    @Option(help: "Tiles of one DSM processed at once (default: the number of cores).")
+    var threads: Int?
+
+    @Option(help: "Lease in seconds: a job whose worker stops heartbeating is run again after this (default 30).")
+    var lease: Double = 30
+
+    @Option(help: ArgumentHelp("Seconds between heartbeats: progress written back, cancellation seen (default min(lease / 3, 2)).", visibility: .hidden))
+    var heartbeat: Double?
+
+    @Option(help: ArgumentHelp("Seconds between claims when the queue is empty.", visibility: .hidden))
+    var poll: Double = 0.5
+
+    @Option(help: "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics.")
+    var metricsPort: Int?
+
+    @Option(help: "Log level: trace, debug, info (default), notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be in 1...256") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        if let heartbeat { guard heartbeat > 0, heartbeat < lease else { throw ValidationError("--heartbeat must be in (0, lease)") } }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if let metricsPort { guard (1...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be in 1...65535") } }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let registry = PrometheusCollectorRegistry()
+        if metricsPort != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+        let logger = Logger(label: "relief.worker")
+        let confinement = try roots.confinement()
+        let queue = try await queueOptions.open()
+        var options = WorkerOptions()
+        options.concurrency = concurrency
+        options.leaseSeconds = lease
+        options.heartbeatSeconds = heartbeat ?? min(lease / 3, 2)
+        options.pollSeconds = poll
+        let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads),
+                            options: options, logger: logger)
+        let signals = SignalWatcher(worker: worker)
+        var server: MetricsServer?
+        var gaugeTask: Task<Void, Never>?
+        if let metricsPort {
+            server = try MetricsServer(port: metricsPort, registry: registry)
+            logger.info("metrics on http://0.0.0.0:\(metricsPort)/metrics")
+            gaugeTask = Task { await QueueGauges.update(queue: queue, logger: logger) }
+        }
+        await worker.run()
+        gaugeTask?.cancel()
+        server?.stop()
+        withExtendedLifetime(signals) {}
+        await queue.shutdown()
+    }
+}
+
+/// SIGTERM / SIGINT: the first asks the worker to stop, a second exits at once.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(worker: Worker) {
+        sources = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                if worker.isStopping { exit(130) }
+                worker.stop()
+            }
+            s.resume()
+            return s
+        }
+    }
+}
+
+/// Queue depth by state, every 5 s, as the gauge `relief_jobs{state=...}`.
+enum QueueGauges {
+    static func update(queue: any JobQueue, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                let counts = try await queue.counts()
+                for state in JobState.allCases {
+                    Gauge(label: "relief_jobs", dimensions: [("state", state.rawValue)]).record(counts[state] ?? 0)
+                }
+            } catch {
+                logger.debug("queue counts failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(nanoseconds: 5_000_000_000)
+        }
+    }
+}
