@@ -3,13 +3,15 @@ import Foundation
 import Photogrammetry
 import Raster
 
-/// `dsm-run dsm IMG1 IMG2 -o dsm.tif`: the end-to-end DSM of a stereo pair.
+/// `dsm-run dsm IMG1 IMG2 [IMG3 ...] -o dsm.tif`: the end-to-end DSM of a stereo pair or a
+/// multi-view set (each further image matched with IMG1, all points fused).
 struct DSMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsm",
-        abstract: "Digital surface model of a stereo pair: rectify, match, triangulate, rasterise (Float32 COG, NaN nodata).",
+        abstract: "Digital surface model of a stereo pair or tri-stereo: rectify, match, triangulate, rasterise (Float32 COG, NaN nodata).",
         discussion: """
-            IMG1 is the reference: the ROI and the tiles are in its pixels. Heights are WGS84 ellipsoidal unless \
+            IMG1 is the reference: the ROI and the tiles are in its pixels. With more than two images, each of \
+            IMG2, IMG3... is matched with IMG1 and the points of all pairs are fused by the per-cell median. Heights are WGS84 ellipsoidal unless \
             --datum egm96. The terrain height range comes from --height H (H ± --height-margin) or a DEM (--dem, \
             with --geoid when its heights are above EGM96, as SRTM). The grid is UTM, on multiples of the resolution.
             """
@@ -18,8 +20,8 @@ struct DSMCommand: ParsableCommand {
     @Argument(help: "Reference image (with its RPC, or see --rpc1).")
     var image1: String
 
-    @Argument(help: "Secondary image (with its RPC, or see --rpc2).")
-    var image2: String
+    @Argument(help: "Secondary image(s): IMG2 (with its RPC, or see --rpc2), then IMG3... (with their own RPCs).")
+    var secondaries: [String]
 
     @Option(name: .shortAndLong, help: "Output DSM (Float32 COG, NaN nodata); written only when complete.")
     var output: String
@@ -78,6 +80,7 @@ struct DSMCommand: ParsableCommand {
     var noRowCorrection: Bool = false
 
     func validate() throws {
+        guard !secondaries.isEmpty else { throw ValidationError("give at least two images: the reference and a secondary") }
         guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
             throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
         }
@@ -123,7 +126,8 @@ struct DSMCommand: ParsableCommand {
         } else {
             .range(try HeightRange.given(height!, margin: heightMargin))
         }
-        var c = DSMConfiguration(reference: image1, secondary: image2, heights: prior, output: output)
+        var c = DSMConfiguration(reference: image1, secondary: secondaries[0], heights: prior, output: output)
+        c.additionalSecondaries = secondaries.dropFirst().map { DSMImageInput(path: $0) }
         c.referenceRPC = rpc1
         c.secondaryRPC = rpc2
         c.roi = try roi.map(Self.parseROI)
@@ -154,6 +158,9 @@ struct DSMCommand: ParsableCommand {
         let g = summary.dsm.grid
         print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
               + "\(c.datum.metadataValue)")
+        if summary.pairs > 1 {
+            print("\(summary.pairs) pairs fused; points per pair: \(summary.pointsPerPair.map(String.init).joined(separator: ", "))")
+        }
         print(String(format: "ROI %@, heights %@; %d tiles (%d retried, %d without row correction, median row offset %@ px)",
                      summary.roi.description, summary.heights.description, summary.tiles, summary.retriedTiles,
                      summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))

@@ -1,6 +1,18 @@
 import Raster
 
-/// Everything `DSMPipeline.run` needs for one stereo pair (`dsm-run dsm`).
+/// An input image and, optionally, its RPC file.
+public struct DSMImageInput: Sendable, Hashable {
+    public var path: String
+    /// An explicit RPC file (DIMAP XML, .geom, RPC text, JSON...); nil: the image's own RPC.
+    public var rpc: String?
+
+    public init(path: String, rpc: String? = nil) {
+        self.path = path
+        self.rpc = rpc
+    }
+}
+
+/// Everything `DSMPipeline.run` needs for one stereo pair or a multi-view set (`dsm-run dsm`).
 public struct DSMConfiguration: Sendable {
     /// The reference image (first) and the secondary image; any raster GDAL reads with an RPC.
     public var reference: String
@@ -8,6 +20,14 @@ public struct DSMConfiguration: Sendable {
     /// Explicit RPC files (DIMAP XML, .geom, RPC text, JSON...); nil: the images' own RPC.
     public var referenceRPC: String?
     public var secondaryRPC: String?
+    /// Further secondary images (tri-stereo and more): each is matched with the reference like
+    /// `secondary`, and the points of all pairs are fused (one per-cell median) before the
+    /// rasterisation. Empty: a stereo pair.
+    public var additionalSecondaries: [DSMImageInput] = []
+    /// `secondary` then `additionalSecondaries`: pair k matches the reference with image k.
+    public var secondaryImages: [DSMImageInput] {
+        [DSMImageInput(path: secondary, rpc: secondaryRPC)] + additionalSecondaries
+    }
     /// Region of interest in the reference image (pixels); clipped to it. nil: the part of the
     /// reference that sees the secondary.
     public var roi: Window?
@@ -90,14 +110,19 @@ public struct DSMRunSummary: Sendable {
     public var output: String
     public var roi: Window
     public var heights: HeightRange
+    /// Tiles processed: reference tiles times secondary images (each pair has its own ROI).
     public var tiles: Int
+    /// Stereo pairs (secondary images), and the points each gave (before fusion).
+    public var pairs: Int
+    public var pointsPerPair: [Int]
     /// Tiles that needed their second try.
     public var retriedTiles: Int
     /// Tiles whose row offset could not be measured (matched without the correction).
     public var tilesWithoutRowCorrection: Int
     /// Median of the tiles' row offsets (pixels), nil when none was measured.
     public var medianRowOffset: Double?
-    /// Reference pixels of the ROI, pixels with a valid disparity, and points kept.
+    /// Reference pixels of the pairs' ROIs (the ROI times the pairs when all see it), pixels
+    /// with a valid disparity, and points kept (all pairs).
     public var roiPixels: Int
     public var matchedPixels: Int
     public var points: Int
@@ -105,7 +130,7 @@ public struct DSMRunSummary: Sendable {
     public var rejectedResidual: Int
     public var rejectedHeight: Int
     public var dsm: DSMSummary
-    /// Share of the ROI's pixels that gave a point.
+    /// Share of the pairs' ROI pixels that gave a point.
     public var pointShare: Double { roiPixels > 0 ? Double(points) / Double(roiPixels) : 0 }
     /// Share of the grid's cells with a height.
     public var validShare: Double { Double(dsm.validCells) / Double(max(1, dsm.grid.width * dsm.grid.height)) }
@@ -119,6 +144,8 @@ public enum DSMPipelineError: Error, CustomStringConvertible, Sendable, Equatabl
     case tilesFailed([TileFailure])
     /// No point survived matching and filtering.
     case noPoints(roi: Window)
+    /// The caller's `isCancelled` answered true (checked between tiles); nothing was written.
+    case cancelled(tilesDone: Int, tilesTotal: Int)
 
     public struct TileFailure: Sendable, Equatable {
         public var tile: Window
@@ -132,6 +159,7 @@ public enum DSMPipelineError: Error, CustomStringConvertible, Sendable, Equatabl
             "\(failures.count) tile(s) failed twice: "
                 + failures.map { "[\($0.tile)]: \($0.message)" }.joined(separator: "; ")
         case .noPoints(let roi): "no 3D point over the ROI (\(roi)): nothing matched"
+        case .cancelled(let done, let total): "cancelled after \(done) of \(total) tiles; nothing written"
         }
     }
 }
