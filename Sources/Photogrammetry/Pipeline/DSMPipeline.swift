@@ -30,16 +30,34 @@ public enum DSMPipeline {
         guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw DSMPipelineError.invalidConfiguration("the output folder \(folder) does not exist")
         }
+        for (option, path) in [("point cloud", c.pointCloud), ("confidence", c.confidence)] {
+            guard let path else { continue }
+            let dir = (path as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir), isDir.boolValue else {
+                throw DSMPipelineError.invalidConfiguration("the \(option) output folder \(dir) does not exist")
+            }
+        }
         let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
         let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
         let geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
         let roi = geometry.roi
         let heights = geometry.heights
+        // The tile side and the tiles in flight that keep the peak memory under the limit.
+        let pairROIs = geometry.pairs.map(\.roi)
+        let plan = try MemoryPlan.choose(
+            limit: c.memoryLimit, tileSize: c.tileSize, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            points: pairROIs.reduce(0) { $0 + $1.pixelCount }
+        ) { side in
+            try MemoryPlan.tileBytes(side: side, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
+                                     heights: heights.closedRange, parameters: c.rectification)
+        }
         // Each pair has its own part of the reference (its ROI); the same tile grid for all.
-        let jobs = geometry.pairs.indices.flatMap { p in Self.tiles(of: geometry.pairs[p].roi, size: c.tileSize).map { TileJob(pair: p, tile: $0) } }
+        let jobs = pairROIs.indices.flatMap { p in Self.tiles(of: pairROIs[p], size: plan.tileSize).map { TileJob(pair: p, tile: $0) } }
+        let store = try c.keepTiles.map { try TileStore(folder: $0, configuration: c, heights: heights.closedRange) }
 
         // Tiles in parallel: workers pull job indices; one matching workspace per worker.
-        let workers = max(1, min(c.threads ?? ProcessInfo.processInfo.activeProcessorCount, jobs.count))
+        let workers = max(1, min(plan.workers, jobs.count))
         let next = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
         let state = Mutex<(results: [TilePoints?], failures: [DSMPipelineError.TileFailure], done: Int)>(
@@ -56,21 +74,8 @@ public enum DSMPipeline {
                 let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard k < total else { break }
                 let job = jobs[k], secondary = secondaries[job.pair]
-                var outcome: Result<TilePoints, Error>
-                do {
-                    outcome = .success(try processTile(job.tile, reference: reference, secondary: secondary,
-                                                       heights: heights.closedRange, configuration: c, workspace: workspace))
-                } catch {
-                    // One retry (a transient read error); a deterministic failure fails again.
-                    do {
-                        var points = try processTile(job.tile, reference: reference, secondary: secondary,
-                                                     heights: heights.closedRange, configuration: c, workspace: MatchingWorkspace())
-                        points.retried = true
-                        outcome = .success(points)
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                }
+                let outcome = runJob(job, reference: reference, secondary: secondary, heights: heights.closedRange,
+                                     configuration: c, workspace: workspace, store: store)
                 let done = state.withLock { s -> Int in
                     switch outcome {
                     case .success(let points): s.results[k] = points
@@ -91,26 +96,18 @@ public enum DSMPipeline {
         }
         let parts = results.map { $0! }
 
-        var longitudes: [Double] = [], latitudes: [Double] = [], hs: [Double] = []
         let count = parts.reduce(0) { $0 + $1.count }
-        longitudes.reserveCapacity(count); latitudes.reserveCapacity(count); hs.reserveCapacity(count)
-        for p in parts {
-            longitudes += p.longitudes
-            latitudes += p.latitudes
-            hs += p.heights
-        }
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }
-
         let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
-        let cloud = try PointCloud.projecting(longitudes: longitudes, latitudes: latitudes, heights: hs, epsg: grid.epsg)
-        let dsm = try writeDSM(cloud, grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum)
+        let dsm = try Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
 
         let offsets = parts.compactMap(\.rowOffset).sorted()
         var perPair = [Int](repeating: 0, count: secondaries.count)
         for (job, part) in zip(jobs, parts) { perPair[job.pair] += part.count }
         return DSMRunSummary(
-            output: c.output, roi: roi, heights: heights, tiles: jobs.count, pairs: secondaries.count, pointsPerPair: perPair,
-            retriedTiles: parts.filter(\.retried).count,
+            output: c.output, roi: roi, heights: heights, tiles: jobs.count, tileSize: plan.tileSize, workers: workers,
+            estimatedPeakBytes: plan.estimatedBytes, pairs: secondaries.count, pointsPerPair: perPair,
+            retriedTiles: parts.filter(\.retried).count, reusedTiles: parts.filter(\.reused).count,
             tilesWithoutRowCorrection: c.correctRowOffset ? parts.count - offsets.count : parts.count,
             medianRowOffset: offsets.isEmpty ? nil : offsets[offsets.count / 2],
             roiPixels: geometry.pairs.reduce(0) { $0 + $1.roi.pixelCount }, matchedPixels: parts.reduce(0) { $0 + $1.matched }, points: count,

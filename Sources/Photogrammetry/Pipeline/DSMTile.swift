@@ -27,6 +27,33 @@ struct TileJob: Sendable {
 }
 
 extension DSMPipeline {
+    /// One job: read back from `store` when it holds the tile, else computed, retried once on
+    /// failure (a transient read error; a deterministic failure fails again), and stored.
+    static func runJob(
+        _ job: TileJob, reference: StereoImage, secondary: StereoImage, heights: ClosedRange<Double>,
+        configuration c: DSMConfiguration, workspace: MatchingWorkspace, store: TileStore?
+    ) -> Result<TilePoints, Error> {
+        if let stored = store?.load(job) { return .success(stored) }
+        var outcome: Result<TilePoints, Error>
+        do {
+            outcome = .success(try processTile(job.tile, reference: reference, secondary: secondary, heights: heights,
+                                               configuration: c, workspace: workspace))
+        } catch {
+            do {
+                var points = try processTile(job.tile, reference: reference, secondary: secondary, heights: heights,
+                                             configuration: c, workspace: MatchingWorkspace())
+                points.retried = true
+                outcome = .success(points)
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        if let store, case .success(let points) = outcome {
+            do { try store.save(points, for: job) } catch { return .failure(error) }
+        }
+        return outcome
+    }
+
     /// One tile: rectify (row-offset corrected), match, triangulate. A function of the tile only
     /// (images are opened by `resample`, per call).
     static func processTile(
