@@ -11,7 +11,8 @@
 # the `pyproj<3` pin relaxed (no pyproj 2 for Python 3.11); its C tools need libfftw3-dev,
 # libtiff-dev, libpng-dev, libjpeg-dev (installed here with apt-get when missing). CARS is tried
 # in Benchmarks/.venv-cars only with DSM_BENCH_CARS=1 (pip install cars==1.3.0, it builds
-# many dependencies); it is skipped with a note otherwise or when the install fails.
+# many dependencies, and has no wheel for pandora_plugin_mccnn on Python 3.11); it is skipped
+# with a note otherwise or when the install fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${RELIEF_SAMPLE_DATA:?set RELIEF_SAMPLE_DATA to the sample data folder}"
@@ -97,7 +98,7 @@ EOF
 fi
 
 # --- CARS 1.3.0 (opt-in) ---
-CARS_NOTE="CARS 1.3.0 not run (set DSM_BENCH_CARS=1 to try pip install cars==1.3.0 in Benchmarks/.venv-cars)."
+CARS_NOTE="CARS 1.3.0 not run: on 2026-11-25 \`pip install --only-binary :all: cars==1.3.0\` (Python 3.11) failed with 'No matching distribution found for pandora_plugin_mccnn==1.3.8' (no wheel; a source build pulls torch). Set DSM_BENCH_CARS=1 to try the full pip install in Benchmarks/.venv-cars."
 if [ "${DSM_BENCH_CARS:-0}" = 1 ]; then
   CVENV=Benchmarks/.venv-cars
   if [ -x "$CVENV/bin/cars" ] || { python3 -m venv "$CVENV" && "$CVENV/bin/pip" install -q cars==1.3.0; } > "$TMP/cars-install.log" 2>&1; then
