@@ -182,9 +182,9 @@ struct DSMCommand: ParsableCommand {
         }
         if let points { print("wrote \(points): \(summary.points) points (LAS 1.4)") }
         if let confidence { print("wrote \(confidence): confidence and point count per cell") }
-        print(String(format: "ROI %@, heights %@; %d tiles (%d reused, %d retried, %d without row correction, median row offset %@ px)",
+        print(String(format: "ROI %@, heights %@; %d tiles (%d reused, %d retried, %d with the pair's row offset, %d without row correction, median row offset %@ px)",
                      summary.roi.description, summary.heights.description, summary.tiles, summary.reusedTiles, summary.retriedTiles,
-                     summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
+                     summary.tilesWithPairRowOffset, summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
         print(String(format: "%d points from %d matched pixels of %d (%.1f %%); dropped %d for residual > %.2g px, %d for height",
                      summary.points, summary.matchedPixels, summary.roiPixels, 100 * summary.pointShare,
                      summary.rejectedResidual, maxResidual, summary.rejectedHeight))

@@ -135,7 +135,10 @@ public struct DSMRunSummary: Sendable {
     public var retriedTiles: Int
     /// Tiles read back from `keepTiles` instead of computed.
     public var reusedTiles: Int
-    /// Tiles whose row offset could not be measured (matched without the correction).
+    /// Tiles whose row offset could not be measured and that were matched with their pair's
+    /// median offset instead.
+    public var tilesWithPairRowOffset: Int
+    /// Tiles matched without the row correction (none measured on their pair, or disabled).
     public var tilesWithoutRowCorrection: Int
     /// Median of the tiles' row offsets (pixels), nil when none was measured.
     public var medianRowOffset: Double?

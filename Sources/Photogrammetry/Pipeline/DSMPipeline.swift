@@ -94,26 +94,66 @@ public enum DSMPipeline {
         guard failures.isEmpty else {
             throw DSMPipelineError.tilesFailed(failures.sorted { ($0.tile.y, $0.tile.x) < ($1.tile.y, $1.tile.x) })
         }
-        let parts = results.map { $0! }
+        var parts = results.map { $0! }
+        // Tiles whose own row offset could not be measured: again, with their pair's median.
+        if c.correctRowOffset {
+            redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
+                                  heights: heights.closedRange, configuration: c, store: store)
+        }
 
         let count = parts.reduce(0) { $0 + $1.count }
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }
         let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
         let dsm = try Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
 
-        let offsets = parts.compactMap(\.rowOffset).sorted()
+        let offsets = parts.filter { !$0.rowOffsetFromPair }.compactMap(\.rowOffset).sorted()
         var perPair = [Int](repeating: 0, count: secondaries.count)
         for (job, part) in zip(jobs, parts) { perPair[job.pair] += part.count }
         return DSMRunSummary(
             output: c.output, roi: roi, heights: heights, tiles: jobs.count, tileSize: plan.tileSize, workers: workers,
             estimatedPeakBytes: plan.estimatedBytes, pairs: secondaries.count, pointsPerPair: perPair,
             retriedTiles: parts.filter(\.retried).count, reusedTiles: parts.filter(\.reused).count,
-            tilesWithoutRowCorrection: c.correctRowOffset ? parts.count - offsets.count : parts.count,
+            tilesWithPairRowOffset: parts.filter(\.rowOffsetFromPair).count,
+            tilesWithoutRowCorrection: parts.filter { $0.rowOffset == nil }.count,
             medianRowOffset: offsets.isEmpty ? nil : offsets[offsets.count / 2],
             roiPixels: geometry.pairs.reduce(0) { $0 + $1.roi.pixelCount }, matchedPixels: parts.reduce(0) { $0 + $1.matched }, points: count,
             rejectedResidual: parts.reduce(0) { $0 + $1.rejectedResidual },
             rejectedHeight: parts.reduce(0) { $0 + $1.rejectedHeight },
             dsm: dsm, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Recomputes, in parallel, the tiles whose row offset could not be measured, applying the
+    /// median of the offsets measured on their pair's other tiles (the pointing error varies
+    /// slowly across a scene; s2p likewise falls back on a global correction). A pair with no
+    /// measured tile, or a recomputation that fails, keeps the uncorrected tile.
+    static func redoWithPairRowOffset(
+        _ parts: inout [TilePoints], jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage],
+        heights: ClosedRange<Double>, configuration c: DSMConfiguration, store: TileStore?
+    ) {
+        var medians: [Int: Double] = [:]
+        for pair in Set(jobs.map(\.pair)) {
+            let measured = zip(jobs, parts).filter { $0.0.pair == pair && !$0.1.rowOffsetFromPair }.compactMap(\.1.rowOffset).sorted()
+            if !measured.isEmpty { medians[pair] = measured[measured.count / 2] }
+        }
+        let redo = parts.indices.filter { parts[$0].rowOffset == nil && medians[jobs[$0].pair] != nil }
+        let pairMedians = medians
+        guard !redo.isEmpty else { return }
+        let results = Mutex<[Int: TilePoints]>([:])
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, redo.count))) { _ in
+            let workspace = MatchingWorkspace()
+            while true {
+                let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard r < redo.count else { break }
+                let k = redo[r], job = jobs[k]
+                if case .success(let points) = runJob(job, reference: reference, secondary: secondaries[job.pair], heights: heights,
+                                                      configuration: c, workspace: workspace, store: store,
+                                                      fallbackRowOffset: pairMedians[job.pair]) {
+                    results.withLock { $0[k] = points }
+                }
+            }
+        }
+        for (k, points) in results.withLock({ $0 }) { parts[k] = points }
     }
 
     /// The UTM grid over the ROI's footprint (at both ends of the height range), on grid lines

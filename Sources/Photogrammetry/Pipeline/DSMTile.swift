@@ -12,6 +12,8 @@ struct TilePoints: Sendable, Equatable {
     var rejectedResidual = 0
     var rejectedHeight = 0
     var rowOffset: Double?
+    /// `rowOffset` is the median of the pair's other tiles (this tile's own estimate failed).
+    var rowOffsetFromPair = false
     var retried = false
     /// Read back from `--keep-tiles` instead of computed.
     var reused = false
@@ -31,17 +33,17 @@ extension DSMPipeline {
     /// failure (a transient read error; a deterministic failure fails again), and stored.
     static func runJob(
         _ job: TileJob, reference: StereoImage, secondary: StereoImage, heights: ClosedRange<Double>,
-        configuration c: DSMConfiguration, workspace: MatchingWorkspace, store: TileStore?
+        configuration c: DSMConfiguration, workspace: MatchingWorkspace, store: TileStore?, fallbackRowOffset: Double? = nil
     ) -> Result<TilePoints, Error> {
-        if let stored = store?.load(job) { return .success(stored) }
+        if fallbackRowOffset == nil, let stored = store?.load(job) { return .success(stored) }
         var outcome: Result<TilePoints, Error>
         do {
             outcome = .success(try processTile(job.tile, reference: reference, secondary: secondary, heights: heights,
-                                               configuration: c, workspace: workspace))
+                                               configuration: c, workspace: workspace, fallbackRowOffset: fallbackRowOffset))
         } catch {
             do {
                 var points = try processTile(job.tile, reference: reference, secondary: secondary, heights: heights,
-                                             configuration: c, workspace: MatchingWorkspace())
+                                             configuration: c, workspace: MatchingWorkspace(), fallbackRowOffset: fallbackRowOffset)
                 points.retried = true
                 outcome = .success(points)
             } catch {
@@ -55,10 +57,11 @@ extension DSMPipeline {
     }
 
     /// One tile: rectify (row-offset corrected), match, triangulate. A function of the tile only
-    /// (images are opened by `resample`, per call).
+    /// (images are opened by `resample`, per call). When the tile's own row offset cannot be
+    /// measured (too few textured patches), `fallbackRowOffset` (the pair's median) is applied.
     static func processTile(
         _ tile: Window, reference: StereoImage, secondary: StereoImage, heights: ClosedRange<Double>,
-        configuration c: DSMConfiguration, workspace: MatchingWorkspace
+        configuration c: DSMConfiguration, workspace: MatchingWorkspace, fallbackRowOffset: Double? = nil
     ) throws -> TilePoints {
         var out = TilePoints()
         var rect = try TileRectification.compute(reference: reference, secondary: secondary, tile: tile, heights: heights,
@@ -69,11 +72,14 @@ extension DSMPipeline {
         func rowOffset(_ rows: Int) -> RowOffsetEstimate? {
             estimateRowOffset(left: pair.left, right: pair.right, disparities: rect.disparities, searchRows: rows, step: c.rowOffsetStep)
         }
-        if c.correctRowOffset,
-           let o = rowOffset(min(3, c.rowOffsetSearch)) ?? (c.rowOffsetSearch > 3 ? rowOffset(c.rowOffsetSearch) : nil) {
-            rect = rect.correctingRowOffset(o.offset)
-            pair.right = try rect.resampleRight()  // the left map is unchanged
-            out.rowOffset = o.offset
+        if c.correctRowOffset {
+            let measured = rowOffset(min(3, c.rowOffsetSearch)) ?? (c.rowOffsetSearch > 3 ? rowOffset(c.rowOffsetSearch) : nil)
+            if let offset = measured?.offset ?? fallbackRowOffset {
+                rect = rect.correctingRowOffset(offset)
+                pair.right = try rect.resampleRight()  // the left map is unchanged
+                out.rowOffset = offset
+                out.rowOffsetFromPair = measured == nil
+            }
         }
         let result = try StereoMatcher.match(left: pair.left, right: pair.right, disparities: rect.disparities,
                                              parameters: c.matching, workspace: workspace)

@@ -6,16 +6,16 @@ import Raster
 /// of computing them (resume after a crash or a cancellation, or another resolution, datum or
 /// output from the same points).
 ///
-/// File `pPAIR_xX_yY_wW_hH.tile`, little-endian: the magic `RLFTILE1`, the settings fingerprint
+/// File `pPAIR_xX_yY_wW_hH.tile`, little-endian: the magic `RLFTILE2`, the settings fingerprint
 /// (UInt64), matched, rejected-for-residual and rejected-for-height counts (Int64 each), the row
-/// offset (Double, NaN for none), the point count n (Int64), then n longitudes, n latitudes,
+/// offset (Double, NaN for none), 1 when that offset is the pair's median else 0 (Int64), the point count n (Int64), then n longitudes, n latitudes,
 /// n heights (Double) and n confidences (Float). Written under a temporary name and renamed,
 /// so a file is either whole or absent. A file whose fingerprint differs (other images, RPCs,
 /// height range, matching or filtering settings) or that does not read back whole is recomputed.
 struct TileStore: Sendable {
     let folder: String
     let fingerprint: UInt64
-    static let magic = Array("RLFTILE1".utf8)
+    static let magic = Array("RLFTILE2".utf8)
 
     /// Creates the folder when missing.
     /// - Throws: `DSMPipelineError.invalidConfiguration` when it cannot be created.
@@ -47,12 +47,14 @@ struct TileStore: Sendable {
         guard reader.take(8) == Self.magic, reader.read(UInt64.self) == fingerprint,
               let matched = reader.read(Int64.self), let residual = reader.read(Int64.self),
               let height = reader.read(Int64.self), let offset = reader.read(UInt64.self).map(Double.init(bitPattern:)),
+              let fromPair = reader.read(Int64.self),
               let n = reader.read(Int64.self).map(Int.init), n >= 0, reader.remaining == n * 28 else { return nil }
         var t = TilePoints()
         t.matched = Int(matched)
         t.rejectedResidual = Int(residual)
         t.rejectedHeight = Int(height)
         t.rowOffset = offset.isNaN ? nil : offset
+        t.rowOffsetFromPair = fromPair == 1
         t.longitudes = (0..<n).map { _ in Double(bitPattern: reader.read(UInt64.self)!) }
         t.latitudes = (0..<n).map { _ in Double(bitPattern: reader.read(UInt64.self)!) }
         t.heights = (0..<n).map { _ in Double(bitPattern: reader.read(UInt64.self)!) }
@@ -70,6 +72,7 @@ struct TileStore: Sendable {
         b.appendLE(fingerprint)
         for v in [points.matched, points.rejectedResidual, points.rejectedHeight] { b.appendLE(Int64(v)) }
         b.appendLE((points.rowOffset ?? .nan).bitPattern)
+        b.appendLE(Int64(points.rowOffsetFromPair ? 1 : 0))
         b.appendLE(Int64(points.count))
         for array in [points.longitudes, points.latitudes, points.heights] {
             for v in array { b.appendLE(v.bitPattern) }
