@@ -40,6 +40,26 @@ struct DSMMultiViewTests {
         #expect(comparison.validShare >= 0.95, "\(comparison)")
     }
 
+    @Test("dsm-run dsm IMG1 IMG2 IMG3 with --points, --confidence, --keep-tiles, --memory: all written, pairs reported")
+    func command() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let images = try ["img_02.tif", "img_01.tif", "img_03.tif"].map { try SampleData.path(Self.triplet + $0) }
+        let r = try DSMRunProcess.run(["dsm"] + images + [
+            "-o", folder + "/dsm.tif", "--roi", "500,500,48,48", "--tile", "48", "--height", "180", "--height-margin", "120",
+            "--threads", "2", "--points", folder + "/cloud.las", "--confidence", folder + "/conf.tif",
+            "--keep-tiles", folder + "/tiles", "--memory", "800M",
+        ])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("tiles 2/2 (100%)"), "\(r.err)")
+        #expect(r.out.contains("2 pairs fused") && r.out.contains("of 800M") && r.out.contains("(LAS 1.4)"), "\(r.out)")
+        for name in ["dsm.tif", "cloud.las", "conf.tif"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name), "\(name)")
+        }
+        let tiles = try FileManager.default.contentsOfDirectory(atPath: folder + "/tiles").filter { $0.hasSuffix(".tile") }
+        #expect(Set(tiles) == ["p0_x500_y500_w48_h48.tile", "p1_x500_y500_w48_h48.tile"])
+    }
+
     @Test("A run cancelled before its first tile throws .cancelled and writes nothing")
     func cancelled() throws {
         let folder = try makeTemporaryFolder()
