@@ -46,6 +46,11 @@ public final class LASWriter {
         self.handle = handle
         var wktBytes = Array(wkt.utf8)
         wktBytes.append(0)  // the spec asks for a null-terminated string
+        guard wktBytes.count <= Int(UInt16.max) else {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw DSMError.writeFailed(path: path, reason: "the CRS WKT (\(wktBytes.count) bytes) does not fit a LAS VLR (65535 at most)")
+        }
         var head = header(vlrLength: wktBytes.count)
         head += vlrHeader(userID: "LASF_Projection", recordID: 2112, length: wktBytes.count, description: "OGC WKT coordinate system")
         head += wktBytes
@@ -124,9 +129,11 @@ public final class LASWriter {
         h += [1, 4]                           // version 1.4
         h += fixedString("Relief dsm-run", 32)  // system identifier
         h += fixedString("Relief LASWriter", 32)
-        let day = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date())
-        h.appendLE(UInt16(Calendar(identifier: .gregorian).ordinality(of: .day, in: .year, for: Date()) ?? 1))
-        h.appendLE(UInt16(day.year ?? 1970))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let now = Date()
+        h.appendLE(UInt16(calendar.ordinality(of: .day, in: .year, for: now) ?? 1))  // creation day of year
+        h.appendLE(UInt16(calendar.component(.year, from: now)))
         h.appendLE(UInt16(Self.headerSize))
         h.appendLE(UInt32(Self.headerSize + Self.vlrHeaderSize + vlrLength))  // offset to point data
         h.appendLE(UInt32(1))                 // number of VLRs
