@@ -57,6 +57,11 @@ echo "wall $WALL, peak RSS $RSS MiB"
   cat "$TMP/summary.txt"
   echo '```'
   echo
-  echo "s2p and CARS were not run here: no timing comparison with them yet."
+  echo "Tri-stereo and --memory measurements: \`results/dsm-triplet-memory.md\`."
+  if [ -f Benchmarks/results/dsm-bench.md ]; then
+    echo
+    echo "## Timing against s2p (from \`results/dsm-bench.md\`, \`Benchmarks/dsm-bench.sh\`)"
+    tail -n +2 Benchmarks/results/dsm-bench.md
+  fi
 } > "$OUT"
 echo "wrote $OUT"

@@ -3,13 +3,15 @@ import Foundation
 import Photogrammetry
 import Raster
 
-/// `dsm-run dsm IMG1 IMG2 -o dsm.tif`: the end-to-end DSM of a stereo pair.
+/// `dsm-run dsm IMG1 IMG2 [IMG3 ...] -o dsm.tif`: the end-to-end DSM of a stereo pair or a
+/// multi-view set (each further image matched with IMG1, all points fused).
 struct DSMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsm",
-        abstract: "Digital surface model of a stereo pair: rectify, match, triangulate, rasterise (Float32 COG, NaN nodata).",
+        abstract: "Digital surface model of a stereo pair or tri-stereo: rectify, match, triangulate, rasterise (Float32 COG, NaN nodata).",
         discussion: """
-            IMG1 is the reference: the ROI and the tiles are in its pixels. Heights are WGS84 ellipsoidal unless \
+            IMG1 is the reference: the ROI and the tiles are in its pixels. With more than two images, each of \
+            IMG2, IMG3... is matched with IMG1 and the points of all pairs are fused by the per-cell median. Heights are WGS84 ellipsoidal unless \
             --datum egm96. The terrain height range comes from --height H (H ± --height-margin) or a DEM (--dem, \
             with --geoid when its heights are above EGM96, as SRTM). The grid is UTM, on multiples of the resolution.
             """
@@ -18,11 +20,20 @@ struct DSMCommand: ParsableCommand {
     @Argument(help: "Reference image (with its RPC, or see --rpc1).")
     var image1: String
 
-    @Argument(help: "Secondary image (with its RPC, or see --rpc2).")
-    var image2: String
+    @Argument(help: "Secondary image(s): IMG2 (with its RPC, or see --rpc2), then IMG3... (with their own RPCs).")
+    var secondaries: [String]
 
     @Option(name: .shortAndLong, help: "Output DSM (Float32 COG, NaN nodata); written only when complete.")
     var output: String
+
+    @Option(help: "Also write all the 3D points as a LAS 1.4 point cloud (format 6, UTM, intensity = match confidence x 65535, point source = pair).")
+    var points: String?
+
+    @Option(help: "Also write the per-cell confidence on the DSM grid (Float32 COG: band 1 mean match confidence in [0, 1], band 2 point count).")
+    var confidence: String?
+
+    @Option(help: "Keep each tile's points in this folder; a rerun with the same folder and settings skips the finished tiles.")
+    var keepTiles: String?
 
     @Option(help: "RPC model of the reference image (DIMAP XML, .geom, RPC text, rpcm JSON...).")
     var rpc1: String?
@@ -57,6 +68,9 @@ struct DSMCommand: ParsableCommand {
     @Option(help: "Tiles processed at once (default: the number of cores).")
     var threads: Int?
 
+    @Option(help: "Peak memory to stay under, e.g. 1.5G, 800M (default 1.5G): smaller tiles and fewer at once when needed.")
+    var memory: String = "1.5G"
+
     @Option(help: "Fill DSM holes of at most this many cells (default 20).")
     var maxHoleArea: Int = 20
 
@@ -78,6 +92,7 @@ struct DSMCommand: ParsableCommand {
     var noRowCorrection: Bool = false
 
     func validate() throws {
+        guard !secondaries.isEmpty else { throw ValidationError("give at least two images: the reference and a secondary") }
         guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
             throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
         }
@@ -89,6 +104,7 @@ struct DSMCommand: ParsableCommand {
         if datum == "egm96" && geoid == nil { throw ValidationError("--datum egm96 needs --geoid FILE") }
         guard tile >= 16, tile <= 5000 else { throw ValidationError("--tile must be in 16...5000 pixels, got \(tile)") }
         if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
+        guard parseMemorySize(memory) != nil else { throw ValidationError("--memory must be a size such as 1.5G or 800M, got '\(memory)'") }
         guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
         guard maxResidual > 0 else { throw ValidationError("--max-residual must be positive") }
         guard rowSearch >= 1 else { throw ValidationError("--row-search must be at least 1") }
@@ -123,7 +139,8 @@ struct DSMCommand: ParsableCommand {
         } else {
             .range(try HeightRange.given(height!, margin: heightMargin))
         }
-        var c = DSMConfiguration(reference: image1, secondary: image2, heights: prior, output: output)
+        var c = DSMConfiguration(reference: image1, secondary: secondaries[0], heights: prior, output: output)
+        c.additionalSecondaries = secondaries.dropFirst().map { DSMImageInput(path: $0) }
         c.referenceRPC = rpc1
         c.secondaryRPC = rpc2
         c.roi = try roi.map(Self.parseROI)
@@ -131,12 +148,16 @@ struct DSMCommand: ParsableCommand {
         if datum == "egm96", let geoidGrid { c.datum = .geoid(geoidGrid) }
         c.tileSize = tile
         c.threads = threads
+        c.memoryLimit = parseMemorySize(memory) ?? c.memoryLimit
         c.maxResidual = maxResidual
         c.rasterization.maxHoleArea = maxHoleArea
         c.matching = matching()
         c.correctRowOffset = !noRowCorrection
         c.rowOffsetSearch = rowSearch
         c.rasterization.statistic = statistic == "mean" ? .mean : .median
+        c.pointCloud = points
+        c.confidence = confidence
+        c.keepTiles = keepTiles
         let interactive = isatty(2) != 0
         let summary: DSMRunSummary
         do {
@@ -154,9 +175,16 @@ struct DSMCommand: ParsableCommand {
         let g = summary.dsm.grid
         print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
               + "\(c.datum.metadataValue)")
-        print(String(format: "ROI %@, heights %@; %d tiles (%d retried, %d without row correction, median row offset %@ px)",
-                     summary.roi.description, summary.heights.description, summary.tiles, summary.retriedTiles,
-                     summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
+        print(String(format: "tiles of %d px, %d at once (memory model: peak about %.0f MiB of %@)", summary.tileSize, summary.workers,
+                     Double(summary.estimatedPeakBytes) / 1_048_576, memory))
+        if summary.pairs > 1 {
+            print("\(summary.pairs) pairs fused; points per pair: \(summary.pointsPerPair.map(String.init).joined(separator: ", "))")
+        }
+        if let points { print("wrote \(points): \(summary.points) points (LAS 1.4)") }
+        if let confidence { print("wrote \(confidence): confidence and point count per cell") }
+        print(String(format: "ROI %@, heights %@; %d tiles (%d reused, %d retried, %d with the pair's row offset, %d without row correction, median row offset %@ px)",
+                     summary.roi.description, summary.heights.description, summary.tiles, summary.reusedTiles, summary.retriedTiles,
+                     summary.tilesWithPairRowOffset, summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
         print(String(format: "%d points from %d matched pixels of %d (%.1f %%); dropped %d for residual > %.2g px, %d for height",
                      summary.points, summary.matchedPixels, summary.roiPixels, 100 * summary.pointShare,
                      summary.rejectedResidual, maxResidual, summary.rejectedHeight))

@@ -177,6 +177,8 @@ struct DSMPipelineCommandTests {
         (["--roi", "0,0,-5,10"], "positive"),
         (["--resolution", "0"], "--resolution"),
         (["--resolution", "250"], "--resolution"),
+        (["--memory", "lots"], "--memory"),
+        (["--memory", "1M"], "too small"),
     ])
     func badArguments(_ extra: [String], _ message: String) throws {
         let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")

@@ -20,6 +20,8 @@ public enum DSMError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidGrid(reason: String)
     /// A step needs the cloud's CRS and it has none.
     case missingCRS(source: String)
+    /// An output file (point cloud, tile store) that cannot be written.
+    case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum DSMError: Error, CustomStringConvertible, Sendable, Equatable {
         case .emptyCloud(let source): "\(source) holds no point with finite coordinates"
         case .invalidGrid(let reason): "invalid DSM grid: \(reason)"
         case .missingCRS(let source): "\(source) has no coordinate reference system (give an EPSG code)"
+        case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
         }
     }
 }

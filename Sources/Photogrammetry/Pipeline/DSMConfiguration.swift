@@ -1,6 +1,18 @@
 import Raster
 
-/// Everything `DSMPipeline.run` needs for one stereo pair (`dsm-run dsm`).
+/// An input image and, optionally, its RPC file.
+public struct DSMImageInput: Sendable, Hashable {
+    public var path: String
+    /// An explicit RPC file (DIMAP XML, .geom, RPC text, JSON...); nil: the image's own RPC.
+    public var rpc: String?
+
+    public init(path: String, rpc: String? = nil) {
+        self.path = path
+        self.rpc = rpc
+    }
+}
+
+/// Everything `DSMPipeline.run` needs for one stereo pair or a multi-view set (`dsm-run dsm`).
 public struct DSMConfiguration: Sendable {
     /// The reference image (first) and the secondary image; any raster GDAL reads with an RPC.
     public var reference: String
@@ -8,6 +20,14 @@ public struct DSMConfiguration: Sendable {
     /// Explicit RPC files (DIMAP XML, .geom, RPC text, JSON...); nil: the images' own RPC.
     public var referenceRPC: String?
     public var secondaryRPC: String?
+    /// Further secondary images (tri-stereo and more): each is matched with the reference like
+    /// `secondary`, and the points of all pairs are fused (one per-cell median) before the
+    /// rasterisation. Empty: a stereo pair.
+    public var additionalSecondaries: [DSMImageInput] = []
+    /// `secondary` then `additionalSecondaries`: pair k matches the reference with image k.
+    public var secondaryImages: [DSMImageInput] {
+        [DSMImageInput(path: secondary, rpc: secondaryRPC)] + additionalSecondaries
+    }
     /// Region of interest in the reference image (pixels); clipped to it. nil: the part of the
     /// reference that sees the secondary.
     public var roi: Window?
@@ -21,6 +41,9 @@ public struct DSMConfiguration: Sendable {
     public var tileSize: Int = 300
     /// Tiles processed at once (each with its own matching workspace); nil: the number of cores.
     public var threads: Int?
+    /// Peak memory to stay under, bytes (`--memory`, default 1.5 GiB): the tile side is reduced
+    /// and fewer tiles run at once when needed (`MemoryPlan`).
+    public var memoryLimit: Int = 1_610_612_736
     /// Dense matching; sub-pixel by the equiangular fit: on the Réunion pair (full s2p ROI) NMAD
     /// vs s2p 0.340 m, against 0.846 m with the matcher's default window SSD and 0.680 m with none.
     public var matching: StereoMatchingParameters = {
@@ -46,6 +69,13 @@ public struct DSMConfiguration: Sendable {
     public var rasterization = RasterizationParameters(statistic: .median, maxHoleArea: 20, tileSize: 512)
     /// Output DSM (Float32 COG, NaN nodata); written atomically.
     public var output: String
+    /// LAS 1.4 point cloud of all the points (format 6, UTM, CRS as WKT; `LASWriter`), nil: none.
+    public var pointCloud: String?
+    /// Per-cell confidence on the DSM grid (`writeConfidence`: mean matcher confidence and point
+    /// count, Float32 COG), nil: none.
+    public var confidence: String?
+    /// Folder keeping each tile's points (`TileStore`): a rerun with it skips finished tiles.
+    public var keepTiles: String?
 
     public init(reference: String, secondary: String, heights: HeightPrior, output: String) {
         self.reference = reference
@@ -66,6 +96,7 @@ public struct DSMConfiguration: Sendable {
         }
         guard tileSize >= 16, tileSize <= 5000 else { throw fail("tile size must be in 16...5000 pixels, got \(tileSize)") }
         if let threads, threads < 1 { throw fail("threads must be at least 1, got \(threads)") }
+        guard memoryLimit > 0 else { throw fail("memory limit must be positive, got \(memoryLimit)") }
         guard maxResidual > 0 else { throw fail("maximum residual must be positive, got \(maxResidual)") }
         guard heightTolerance >= 0 else { throw fail("height tolerance must not be negative") }
         guard rowOffsetStep >= 1 else { throw fail("row-offset step must be at least 1") }
@@ -90,14 +121,29 @@ public struct DSMRunSummary: Sendable {
     public var output: String
     public var roi: Window
     public var heights: HeightRange
+    /// Tiles processed: reference tiles times secondary images (each pair has its own ROI).
     public var tiles: Int
+    /// The tile side used and the tiles run at once (from `memoryLimit`, `tileSize`, `threads`),
+    /// and the memory model's peak for them (bytes).
+    public var tileSize: Int
+    public var workers: Int
+    public var estimatedPeakBytes: Int
+    /// Stereo pairs (secondary images), and the points each gave (before fusion).
+    public var pairs: Int
+    public var pointsPerPair: [Int]
     /// Tiles that needed their second try.
     public var retriedTiles: Int
-    /// Tiles whose row offset could not be measured (matched without the correction).
+    /// Tiles read back from `keepTiles` instead of computed.
+    public var reusedTiles: Int
+    /// Tiles whose row offset could not be measured and that were matched with their pair's
+    /// median offset instead.
+    public var tilesWithPairRowOffset: Int
+    /// Tiles matched without the row correction (none measured on their pair, or disabled).
     public var tilesWithoutRowCorrection: Int
     /// Median of the tiles' row offsets (pixels), nil when none was measured.
     public var medianRowOffset: Double?
-    /// Reference pixels of the ROI, pixels with a valid disparity, and points kept.
+    /// Reference pixels of the pairs' ROIs (the ROI times the pairs when all see it), pixels
+    /// with a valid disparity, and points kept (all pairs).
     public var roiPixels: Int
     public var matchedPixels: Int
     public var points: Int
@@ -105,7 +151,7 @@ public struct DSMRunSummary: Sendable {
     public var rejectedResidual: Int
     public var rejectedHeight: Int
     public var dsm: DSMSummary
-    /// Share of the ROI's pixels that gave a point.
+    /// Share of the pairs' ROI pixels that gave a point.
     public var pointShare: Double { roiPixels > 0 ? Double(points) / Double(roiPixels) : 0 }
     /// Share of the grid's cells with a height.
     public var validShare: Double { Double(dsm.validCells) / Double(max(1, dsm.grid.width * dsm.grid.height)) }
@@ -119,6 +165,8 @@ public enum DSMPipelineError: Error, CustomStringConvertible, Sendable, Equatabl
     case tilesFailed([TileFailure])
     /// No point survived matching and filtering.
     case noPoints(roi: Window)
+    /// The caller's `isCancelled` answered true (checked between tiles); nothing was written.
+    case cancelled(tilesDone: Int, tilesTotal: Int)
 
     public struct TileFailure: Sendable, Equatable {
         public var tile: Window
@@ -132,6 +180,7 @@ public enum DSMPipelineError: Error, CustomStringConvertible, Sendable, Equatabl
             "\(failures.count) tile(s) failed twice: "
                 + failures.map { "[\($0.tile)]: \($0.message)" }.joined(separator: "; ")
         case .noPoints(let roi): "no 3D point over the ROI (\(roi)): nothing matched"
+        case .cancelled(let done, let total): "cancelled after \(done) of \(total) tiles; nothing written"
         }
     }
 }

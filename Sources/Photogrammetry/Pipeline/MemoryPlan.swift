@@ -1,0 +1,80 @@
+import Foundation
+import Raster
+
+/// How a run fits `DSMConfiguration.memoryLimit` (`--memory`): the tile side and the number of
+/// tiles in flight, from a model of the peak resident memory
+///
+///     baseline + pointBytes · points + workers · tileBytes(tile side)
+///
+/// - baseline: the process, GDAL's block cache and the images' models (`baselineBytes`);
+/// - the points: every pixel of the pairs' ROIs may give one, held until the rasterisation
+///   (`pointBytes` each: the tile's lon/lat/h/confidence, the projected cloud, the
+///   rasteriser's buckets);
+/// - per tile in flight: the matcher's buffers (`StereoMatcher.estimatedBytes` for the
+///   rectified tile with its margins and disparity range) plus the rectified images and maps.
+///
+/// The tile side is the configured one, halved (down to `minimumTile`) until one tile fits;
+/// then as many workers as fit, at most the threads asked for.
+struct MemoryPlan: Sendable, Equatable {
+    var tileSize: Int
+    var workers: Int
+    /// The model's peak for this plan, bytes.
+    var estimatedBytes: Int
+
+    static let baselineBytes = 96 << 20
+    static let pointBytes = 96
+    static let minimumTile = 64
+
+    /// - Parameters:
+    ///   - tileBytes: the bytes one tile of a side needs while it is processed.
+    ///   - points: the most points the run can hold (pixels of the pairs' ROIs).
+    /// - Throws: `DSMPipelineError.invalidConfiguration` when even one tile of the smallest side
+    ///   does not fit beside the points.
+    static func choose(limit: Int, tileSize: Int, threads: Int, points: Int, tileBytes: (Int) throws -> Int) throws -> MemoryPlan {
+        let fixed = baselineBytes + pointBytes * points
+        var side = tileSize
+        while true {
+            let perTile = try tileBytes(side)
+            let room = limit - fixed
+            if room >= perTile {
+                let workers = max(1, min(threads, room / perTile))
+                return MemoryPlan(tileSize: side, workers: workers, estimatedBytes: fixed + workers * perTile)
+            }
+            guard side / 2 >= minimumTile else {
+                throw DSMPipelineError.invalidConfiguration(
+                    "a memory limit of \(megabytes(limit)) is too small: the points of the ROI and one \(side)-pixel tile "
+                        + "need about \(megabytes(fixed + perTile)); raise --memory or use a smaller ROI")
+            }
+            side /= 2
+        }
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
+
+    /// Bytes one tile of `side` pixels needs: the rectification of the pairs' first tiles at that
+    /// side (their margins and disparity ranges; the largest), matcher buffers plus about 40
+    /// bytes a rectified pixel (two Float images, two resampling maps, disparity, confidence).
+    static func tileBytes(side: Int, reference: StereoImage, secondaries: [StereoImage], pairROIs: [Window],
+                          heights: ClosedRange<Double>, parameters: RectificationParameters) throws -> Int {
+        var most = 0
+        for (secondary, roi) in zip(secondaries, pairROIs) {
+            let tile = Window(x: roi.x, y: roi.y, width: min(side, roi.width), height: min(side, roi.height))
+            let r = try TileRectification.compute(reference: reference, secondary: secondary, tile: tile, heights: heights,
+                                                  parameters: parameters)
+            let cells = r.width * r.height
+            most = max(most, StereoMatcher.estimatedBytes(width: r.width, height: r.height, disparityCount: r.disparities.count) + 40 * cells)
+        }
+        return most
+    }
+}
+
+/// Parses a memory size: bytes, or a number with K, M, G (binary: 1.5G = 1.5 · 2^30), case-insensitive.
+public func parseMemorySize(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
+    let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824]
+    var number = Substring(t), factor = 1.0
+    if let last = t.last, let u = units[last] { number = t.dropLast(); factor = u }
+    if number.hasSuffix("I") || number.hasSuffix("B") { return nil }
+    guard let v = Double(number), v.isFinite, v > 0, v * factor < 9e18 else { return nil }
+    return Int(v * factor)
+}
