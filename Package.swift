@@ -20,7 +20,9 @@ let package = Package(
             providers: [.apt(["libgdal-dev"])]
         ),
         .target(name: "Raster", dependencies: ["CGDAL"]),
-        .target(name: "Photogrammetry", dependencies: ["Raster"]),
+        // The matcher's hot loops in C: SSE2 and AVX2 versions chosen at run time (no -mavx2 needed).
+        .target(name: "CStereoKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Photogrammetry", dependencies: ["Raster", "CStereoKernels"]),
         .executableTarget(
             name: "dsm-run",
             dependencies: [
@@ -40,7 +42,7 @@ let package = Package(
         .executableTarget(name: "match-bench", dependencies: ["Raster", "Photogrammetry"], path: "Benchmarks/match-bench"),
         .executableTarget(name: "rpc-bench", dependencies: ["Photogrammetry"], path: "Benchmarks/rpc-bench"),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-        .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),
+        .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster", "CStereoKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )

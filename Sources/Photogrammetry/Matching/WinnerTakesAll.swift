@@ -1,3 +1,4 @@
+import CStereoKernels
 import Dispatch
 
 /// The minimum and the first index reaching it of `S = forward + backward` over `0..<count`,
@@ -185,12 +186,13 @@ final class RowDecider: @unchecked Sendable {
             for x in 0..<width {
                 let pixel = y * width + x
                 guard leftValid[pixel] else { continue }
-                let (minimum, best) = aggregatedMinimum(
-                    forward: forward + x * stride, backward: backward + x * stride,
-                    count: count, stride: stride, total: total)
+                // C kernels (AVX2 or SSE2) equal to `aggregatedMinimum` / `updateRightWinners`.
+                let best = Int(relief_aggregated_minimum(forward + x * stride, backward + x * stride,
+                                                         Int32(count), Int32(stride), total, ReliefKernelAuto))
+                let minimum = total[best]
                 if tolerance != nil {
-                    updateRightWinners(total: total, stride: stride, x: x, width: width,
-                                       bestCost: rightCost, bestIndex: rightIndex)
+                    relief_update_right_winners(total, Int32(stride), Int32(x), Int32(width), rightCost, rightIndex,
+                                                ReliefKernelAuto)
                 }
                 let d = minDisparity + best
                 let xr = x - d
