@@ -173,4 +173,79 @@ struct MatchingCKernelTests {
             }
         }
     }
+
+    @Test("ambiguity confidence rows, counts 1...67, with nodata pixels")
+    func confidenceRows() {
+        var rng = SplitMix64(seed: 35)
+        for level in Self.levels {
+            for count in 1...67 {
+                let stride = CostVolume.stride(for: count), width = 9
+                let costs = (0..<(width * stride)).map { _ in UInt8.random(in: 0...24, using: &rng) }
+                let valid = (0..<width).map { $0 != 4 }
+                var fast = [Float](repeating: 0, count: width)
+                relief_ambiguity_confidence_row(costs, valid, Int32(width), Int32(count), Int32(stride), 17, &fast, level)
+                for x in 0..<width {
+                    let swift = costs.withUnsafeBufferPointer {
+                        ambiguityConfidence($0.baseAddress! + x * stride, count: count, stride: stride, levels: 17)
+                    }
+                    if valid[x] {
+                        #expect(fast[x] == swift, "count \(count) x \(x) level \(level.rawValue)")
+                    } else {
+                        #expect(fast[x].isNaN, "nodata pixel, count \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("window SSD / ZSSD refinement in C (AVX2) equals the Swift SIMD version bit for bit")
+    func windowRefinement() throws {
+        try #require(relief_cpu_has_avx2(), "the C refinement kernel is AVX2 only; the Swift one runs elsewhere")
+        var rng = SplitMix64(seed: 36)
+        let (left, right) = shiftedPair(width: 67, height: 20, disparity: 3, seed: 37)
+        var compared = 0
+        for sample in 0..<800 {
+            let x = Int.random(in: 0..<67, using: &rng), y = Int.random(in: 0..<20, using: &rng)
+            let d = Int.random(in: -2...8, using: &rng), radius = Int.random(in: 1...3, using: &rng)
+            let zeroMean = sample % 2 == 1
+            var offset: Float = .nan
+            let done = relief_subpixel_window(left.storage, right.storage, 67, 20, Int32(x), Int32(y), Int32(d),
+                                              Int32(radius), 1, zeroMean, &offset)
+            guard done == 1 else { continue }  // border windows: the caller falls back to Swift
+            let swift = left.storage.withUnsafeBufferPointer { l in
+                right.storage.withUnsafeBufferPointer { r in
+                    subpixelWindowSSDVector(left: l.baseAddress!, right: r.baseAddress!, width: 67, height: 20,
+                                            x: x, y: y, disparity: d, radius: radius, zeroMean: zeroMean)
+                }
+            }
+            #expect(offset == swift, "x \(x) y \(y) d \(d) r \(radius) zero-mean \(zeroMean)")
+            compared += 1
+        }
+        #expect(compared > 300)
+    }
+
+    @Test("ZSSD refinement ignores a brightness offset between the views; SSD does not")
+    func zeroMeanIgnoresOffset() {
+        let (left, right) = shiftedPair(width: 67, height: 20, disparity: 3, seed: 38)
+        let brighter = right.storage.map { $0 + 40 }
+        var zssdMoved: Float = 0, ssdMoved: Float = 0
+        left.storage.withUnsafeBufferPointer { l in
+            right.storage.withUnsafeBufferPointer { r in
+                brighter.withUnsafeBufferPointer { b in
+                    for x in 20..<40 {
+                        for zeroMean in [false, true] {
+                            let plain = subpixelWindowSSD(left: l.baseAddress!, right: r.baseAddress!, width: 67, height: 20,
+                                                          x: x, y: 10, disparity: 3, radius: 2, zeroMean: zeroMean) ?? .nan
+                            let shifted = subpixelWindowSSD(left: l.baseAddress!, right: b.baseAddress!, width: 67, height: 20,
+                                                            x: x, y: 10, disparity: 3, radius: 2, zeroMean: zeroMean) ?? .nan
+                            if zeroMean { zssdMoved = max(zssdMoved, abs(shifted - plain)) } else { ssdMoved = max(ssdMoved, abs(shifted - plain)) }
+                        }
+                    }
+                }
+            }
+        }
+        // 1e-3 px: float rounding of sums of values up to ~300 (the offset cancels exactly in exact arithmetic).
+        #expect(zssdMoved <= 1e-3, "ZSSD moved by \(zssdMoved) px")
+        #expect(ssdMoved > 0.01, "SSD should move with an offset of 40 (moved \(ssdMoved) px)")
+    }
 }

@@ -67,4 +67,18 @@ int32_t relief_aggregated_minimum(const uint16_t *forward, const uint16_t *backw
 void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t x, int32_t width,
                                  uint16_t *bestCost, uint16_t *bestIndex, ReliefKernelLevel level);
 
+/// Confidence of each pixel of a row from its raw costs (`costs + x * stride`, `count` used), as
+/// Swift's `ambiguityConfidence`; NaN where `valid[x]` is false.
+/// - Complexity: O(W·D).
+void relief_ambiguity_confidence_row(const uint8_t *costs, const bool *valid, int32_t width, int32_t count,
+                                     int32_t stride, int32_t levels, float *out, ReliefKernelLevel level);
+
+/// Swift's `subpixelWindowSSDVector` (radius 1...3) with AVX2, equal bit for bit: returns 1 and
+/// writes `offset`, or 0 where the caller must use the Swift versions (no AVX2, a window at the
+/// border or holding NaN).
+/// - Complexity: O(iterations · (2r+1)) vector steps.
+int32_t relief_subpixel_window(const float *left, const float *right, int32_t width, int32_t height, int32_t x,
+                               int32_t y, int32_t disparity, int32_t radius, int32_t iterations, bool zeroMean,
+                               float *offset);
+
 #endif

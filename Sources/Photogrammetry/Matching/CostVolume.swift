@@ -250,12 +250,10 @@ extension CostVolume {
                                         weight16: gradients.weight16, cap: gradients.cap, scratch: bytes,
                                         out: cells + y * width * stride)
                                 }
-                                for x in 0..<width {
-                                    let pixel = y * width + x
-                                    confidence[pixel] = lv[pixel]
-                                        ? ambiguityConfidence(cells + pixel * stride, count: count, stride: stride, levels: confidenceLevels)
-                                        : .nan
-                                }
+                                // C kernel equal to `ambiguityConfidence` per pixel (tested).
+                                relief_ambiguity_confidence_row(cells + y * width * stride, lv.baseAddress! + y * width,
+                                                                Int32(width), Int32(count), Int32(stride), Int32(confidenceLevels),
+                                                                confidence.baseAddress! + y * width, ReliefKernelAuto)
                             }
                         }
                     }

@@ -22,6 +22,9 @@ public enum SubpixelMethod: String, Sendable, Hashable, CaseIterable {
     /// linearly interpolated right image. No smoothness penalty pulls it towards integers, unlike
     /// fits on the aggregated costs. Default; biases of all three are in `Subpixel.swift`.
     case windowSSD
+    /// `windowSSD` on zero-mean windows (ZSSD: each window's mean difference removed, in the
+    /// parabola and in the Gauss-Newton step), insensitive to a brightness offset between the views.
+    case windowZSSD
 }
 
 /// Everything the dense matcher needs besides the images and the disparity range. A value:

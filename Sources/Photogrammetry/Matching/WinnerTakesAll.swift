@@ -201,7 +201,7 @@ final class RowDecider: @unchecked Sendable {
                     guard isUnique(total: total, count: count, best: best, minimum: minimum, uniqueness: uniqueness) else { continue }
                 }
                 var offset: Float = 0
-                if subpixel == .windowSSD {
+                if subpixel == .windowSSD || subpixel == .windowZSSD {
                     // Measured after the left-right check, on the pixels it keeps.
                 } else if best > 0 && best < count - 1 {
                     offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
@@ -220,11 +220,17 @@ final class RowDecider: @unchecked Sendable {
                     }
                 }
             }
-            if subpixel == .windowSSD {
+            if subpixel == .windowSSD || subpixel == .windowZSSD {
+                let zeroMean = subpixel == .windowZSSD
                 for x in 0..<width where leftWinner[x] != Int.min {
-                    let offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
-                                                         width: width, height: height,
-                                                         x: x, y: y, disparity: leftWinner[x], radius: 2) ?? 0
+                    // The AVX2 C kernel (equal bit for bit), else the Swift one (SSE2, borders, NaN).
+                    var offset: Float = 0
+                    if relief_subpixel_window(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
+                                              Int32(x), Int32(y), Int32(leftWinner[x]), 2, 1, zeroMean, &offset) == 0 {
+                        offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
+                                                         width: width, height: height, x: x, y: y,
+                                                         disparity: leftWinner[x], radius: 2, zeroMean: zeroMean) ?? 0
+                    }
                     disparityOut[y * width + x] = Float(leftWinner[x]) + offset
                 }
             }
