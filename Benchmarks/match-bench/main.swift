@@ -22,6 +22,17 @@ func peakMemoryMiB() -> Double {
 
 func now() -> Double { Date().timeIntervalSinceReferenceDate }
 
+/// CPU seconds (user + system, all threads) the process has used.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// The least CPU time of one run in the last `time` call.
+nonisolated(unsafe) var bestCPU = Double.infinity
+
 func load(_ path: String) throws -> ImageBuffer<Float> { try Dataset(path: path).readAll(Float.self) }
 
 /// Best-of-`repeats` wall time of the matcher (tiled driver, default memory budget). One
@@ -31,19 +42,21 @@ func time(_ left: ImageBuffer<Float>, _ right: ImageBuffer<Float>, _ range: Clos
     var best = Double.infinity
     var result: StereoMatchResult?
     let workspace = MatchingWorkspace()
+    bestCPU = .infinity
     for _ in 0..<repeats {
-        let t0 = now()
+        let t0 = now(), c0 = cpuSeconds()
         result = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: parameters,
                                               nodata: nodata, workspace: workspace)
         best = min(best, now() - t0)
+        bestCPU = min(bestCPU, cpuSeconds() - c0)
     }
     return (best, result!)
 }
 
 func report(_ name: String, _ width: Int, _ height: Int, _ count: Int, _ seconds: Double) {
     let throughput = Double(width * height * count) / seconds / 1e9
-    print(String(format: "%@ relief %dx%d D=%d time %.4f s throughput %.3f Gpx*disp/s peak %.0f MiB",
-                 name, width, height, count, seconds, throughput, peakMemoryMiB()))
+    print(String(format: "%@ relief %dx%d D=%d time %.4f s throughput %.3f Gpx*disp/s peak %.0f MiB cpu %.4f s",
+                 name, width, height, count, seconds, throughput, peakMemoryMiB(), bestCPU))
 }
 
 func parameters(paths: String?) -> StereoMatchingParameters {
