@@ -2,8 +2,9 @@
 #ifndef RELIEF_KERNELS_INTERNAL_H
 #define RELIEF_KERNELS_INTERNAL_H
 #include "CStereoKernels.h"
+#include <stddef.h>
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(RELIEF_NO_X86)  // RELIEF_NO_X86: check the scalar versions here
 #define RELIEF_X86 1
 #include <immintrin.h>
 #else

@@ -4,6 +4,7 @@
 #include "kernels_internal.h"
 #include <math.h>
 
+#if RELIEF_X86
 static inline float clamp_half(float v) {  // Swift's min(max(v, -0.5), 0.5), NaN kept
     float a = (-0.5f > v) ? -0.5f : v;
     return (0.5f < a) ? 0.5f : a;
@@ -20,7 +21,6 @@ static inline float zero_mean_ssd(float squares, float firsts, float n) {
     return squares / n - mean * mean;
 }
 
-#if RELIEF_X86
 __attribute__((target("avx2"), always_inline)) static inline float hsum8(__m256 v, __m256 keep) {
     v = _mm256_and_ps(v, keep);
     __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));  // lanes i + (i + 4)
