@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "match-bench", dependencies: ["Raster", "Photogrammetry"], path: "Benchmarks/match-bench"),
         .executableTarget(name: "rpc-bench", dependencies: ["Photogrammetry"], path: "Benchmarks/rpc-bench"),
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-        .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster", "CStereoKernels"]),
+        .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),
     ],
     swiftLanguageModes: [.v6]
 )
