@@ -26,7 +26,9 @@ let package = Package(
             providers: [.apt(["libgdal-dev"])]
         ),
         .target(name: "Raster", dependencies: ["CGDAL"]),
-        .target(name: "Photogrammetry", dependencies: ["Raster"]),
+        // The matcher's hot loops in C: SSE2 and AVX2 versions chosen at run time (no -mavx2 needed).
+        .target(name: "CStereoKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Photogrammetry", dependencies: ["Raster", "CStereoKernels"]),
         .executableTarget(
             name: "dsm-run",
             dependencies: [

@@ -25,14 +25,16 @@ def opencv(mode, left_path, right_path, ndisp, repeats, gt_path=None, occ_path=N
         P1=8 * block * block, P2=32 * block * block, disp12MaxDiff=1,
         uniquenessRatio=5, speckleWindowSize=100, speckleRange=2,
         mode=getattr(cv2, "STEREO_SGBM_MODE_" + mode))
-    best = float("inf")
+    best = cpu = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         disp = sgbm.compute(left, right)
         best = min(best, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)  # CPU seconds of all threads
     h, w = left.shape
     line = f"tool=opencv-{mode} size={w}x{h} ndisp={ndisp} seconds={best:.4f} " \
-           f"throughput={w * h * ndisp / best / 1e9:.3f} peak_mib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+           f"throughput={w * h * ndisp / best / 1e9:.3f} peak_mib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} " \
+           f"cpu={cpu:.4f}"
     if gt_path:
         d = disp.astype(np.float32) / 16.0
         d[disp < 0] = np.nan  # OpenCV marks invalid pixels with minDisparity - 1 (times 16)
@@ -55,15 +57,17 @@ def table(path):
         key = (r["size"], r["ndisp"])
         if key not in cases:
             cases.append(key)
-    print("| pair | tool | time (s) | Gpx·disp/s | vs SGBM_3WAY | peak memory (MiB) | bad-1px % | density % |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| pair | tool | time (s) | Gpx·disp/s | vs SGBM_3WAY | CPU time (s) | vs SGBM_3WAY, CPU time | peak memory (MiB) | bad-1px % | density % |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size, ndisp in cases:
         group = [r for r in rows if (r["size"], r["ndisp"]) == (size, ndisp)]
         ref = next((float(r["throughput"]) for r in group if r["tool"] == "opencv-SGBM_3WAY"), None)
+        ref_cpu = next((float(r["cpu"]) for r in group if r["tool"] == "opencv-SGBM_3WAY" and "cpu" in r), None)
         for r in group:
             ratio = f"{float(r['throughput']) / ref:.2f}x" if ref else "-"
-            print(f"| {size} D={ndisp} | {r['tool']} | {r['seconds']} | {r['throughput']} | {ratio} | {r['peak_mib']} | "
-                  f"{r.get('bad1', '-')} | {r.get('density', '-')} |")
+            cpu_ratio = f"{ref_cpu / float(r['cpu']):.2f}x" if ref_cpu and "cpu" in r else "-"
+            print(f"| {size} D={ndisp} | {r['tool']} | {r['seconds']} | {r['throughput']} | {ratio} | {r.get('cpu', '-')} | "
+                  f"{cpu_ratio} | {r['peak_mib']} | {r.get('bad1', '-')} | {r.get('density', '-')} |")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 //   match-bench cones DATA_ROOT [repeats] [paths]         Cones, disparities 0..63
 //   match-bench synthetic SIZE DISPARITIES OUT_DIR         writes the synthetic pair (8-bit GeoTIFF)
 //                                                          and its true left disparities (Float32)
+//   match-bench subpixel DATA_ROOT                          each sub-pixel method: mean error on the
+//                                                          eight Sentinel-2 shift pairs, Cones bad-1px
 //   match-bench pair LEFT RIGHT MIN MAX [repeats] [paths] [TRUTH]
 //                                                          times any pair; with TRUTH, bad-1px over
 //                                                          its finite pixels and density
@@ -20,6 +22,17 @@ func peakMemoryMiB() -> Double {
 
 func now() -> Double { Date().timeIntervalSinceReferenceDate }
 
+/// CPU seconds (user + system, all threads) the process has used.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// The least CPU time of one run in the last `time` call.
+nonisolated(unsafe) var bestCPU = Double.infinity
+
 func load(_ path: String) throws -> ImageBuffer<Float> { try Dataset(path: path).readAll(Float.self) }
 
 /// Best-of-`repeats` wall time of the matcher (tiled driver, default memory budget). One
@@ -29,19 +42,21 @@ func time(_ left: ImageBuffer<Float>, _ right: ImageBuffer<Float>, _ range: Clos
     var best = Double.infinity
     var result: StereoMatchResult?
     let workspace = MatchingWorkspace()
+    bestCPU = .infinity
     for _ in 0..<repeats {
-        let t0 = now()
+        let t0 = now(), c0 = cpuSeconds()
         result = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: parameters,
                                               nodata: nodata, workspace: workspace)
         best = min(best, now() - t0)
+        bestCPU = min(bestCPU, cpuSeconds() - c0)
     }
     return (best, result!)
 }
 
 func report(_ name: String, _ width: Int, _ height: Int, _ count: Int, _ seconds: Double) {
     let throughput = Double(width * height * count) / seconds / 1e9
-    print(String(format: "%@ relief %dx%d D=%d time %.4f s throughput %.3f Gpx*disp/s peak %.0f MiB",
-                 name, width, height, count, seconds, throughput, peakMemoryMiB()))
+    print(String(format: "%@ relief %dx%d D=%d time %.4f s throughput %.3f Gpx*disp/s peak %.0f MiB cpu %.4f s",
+                 name, width, height, count, seconds, throughput, peakMemoryMiB(), bestCPU))
 }
 
 func parameters(paths: String?) -> StereoMatchingParameters {
@@ -100,6 +115,8 @@ do {
             print(String(format: "pair accuracy bad-1px %.2f %% (of %d known) density %.2f %%",
                          100 * Double(bad) / Double(known), known, 100 * Double(produced) / Double(truth.storage.count)))
         }
+    case "subpixel":
+        try compareSubpixelMethods(root: args[2])
     default:
         print("unknown mode \(args[1])")
         exit(2)
@@ -150,4 +167,57 @@ func syntheticPair(size: Int, disparities: Int) -> (ImageBuffer<UInt8>, ImageBuf
         }
     }
     return (left, right, truth)
+}
+
+/// For every `SubpixelMethod`: the mean disparity error on each Sentinel-2 shift pair (as
+/// `MatchingAccuracyTests.meanShiftError`: range -3...3, no median, pixels 5 inside the border;
+/// right = left shifted by c columns, so d = -c) and the Cones bad-1px / density with the
+/// default parameters otherwise.
+func compareSubpixelMethods(root: String) throws {
+    let s2 = root + "/subpixel_shift_s2/tests/performance_tests/data_medicis"
+    var pairs: [(name: String, folder: String, column: Double)] = []
+    for tile in try FileManager.default.contentsOfDirectory(atPath: s2).sorted() {
+        for name in try FileManager.default.contentsOfDirectory(atPath: s2 + "/" + tile).sorted() {
+            guard let c = name.firstIndex(of: "c"), let column = Double(name[name.index(after: c)...]) else { continue }
+            pairs.append((tile + "/" + name, s2 + "/" + tile + "/" + name, column))
+        }
+    }
+    let cones = root + "/middlebury_cones/tests/pandora/"
+    let (left, right) = (try load(cones + "left.png"), try load(cones + "right.png"))
+    let truth = try load(cones + "disp_left.tif"), visible = try load(cones + "occlusion.png")
+    for method in SubpixelMethod.allCases {
+        var errors: [String] = [], worst = 0.0
+        for pair in pairs {
+            let l = try load(pair.folder + "/left.tif"), r = try load(pair.folder + "/right.tif")
+            var p = StereoMatchingParameters()
+            p.subpixel = method
+            p.medianFilter = false
+            let result = try StereoMatcher.match(left: l, right: r, disparities: -3...3, parameters: p)
+            var sum = 0.0, n = 0
+            for y in 5..<(l.height - 5) {
+                for x in 5..<(l.width - 5) where !result.disparity[x, y].isNaN {
+                    sum += Double(result.disparity[x, y]) + pair.column
+                    n += 1
+                }
+            }
+            let error = sum / Double(max(n, 1))
+            worst = max(worst, abs(error))
+            errors.append(String(format: "%@ %+.3f", pair.name, error))
+        }
+        var p = StereoMatchingParameters()
+        p.subpixel = method
+        let result = try StereoMatcher.match(left: left, right: right, disparities: 0...63, parameters: p, nodata: 255)
+        var known = 0, bad = 0, within = 0.0, produced = 0
+        for i in truth.storage.indices {
+            let d = result.disparity.storage[i]
+            if !d.isNaN { produced += 1 }
+            guard truth.storage[i] > 0, visible.storage[i] == 1 else { continue }
+            known += 1
+            if d.isNaN || abs(d - truth.storage[i]) > 1 { bad += 1 } else { within += Double(abs(d - truth.storage[i])) }
+        }
+        print(String(format: "subpixel %@ s2-worst %.3f cones-bad1 %.2f cones-density %.2f cones-mean-abs-err-good %.3f",
+                     method.rawValue, worst, 100 * Double(bad) / Double(known), 100 * Double(produced) / Double(truth.storage.count),
+                     within / Double(known - bad)))
+        print("  s2: " + errors.joined(separator: ", "))
+    }
 }

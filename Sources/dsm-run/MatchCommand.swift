@@ -37,8 +37,8 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Cap of the gradient cost term, in census bits (default 16).")
     var gradientCap: Int = 16
 
-    @Option(help: "Sub-pixel refinement: windowSSD (default), equiangular, parabola or none.")
-    var subpixel: String = "windowSSD"
+    @Option(help: "Sub-pixel refinement: windowZSSD (default), windowSSD, equiangular, parabola or none.")
+    var subpixel: String = "windowZSSD"
 
     @Option(help: "Left-right check tolerance in pixels; negative turns the check off (default 1).")
     var lrTolerance: Int = 1
@@ -78,7 +78,7 @@ struct MatchCommand: ParsableCommand {
         p.p2GradientScale = p2GradientScale
         p.gradientWeight = gradientWeight
         p.gradientCap = gradientCap
-        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
+        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowZSSD
         p.leftRightTolerance = lrTolerance < 0 ? nil : lrTolerance
         p.uniquenessRatio = uniqueness
         p.speckleSize = speckleSize

@@ -254,20 +254,21 @@ struct MatchingKernelTests {
         }
     }
 
-    @Test("window-SSD refinement: vectorised equals the plain version within float rounding, radius 1...3")
+    @Test("window-SSD and -ZSSD refinement: vectorised equals the plain version within float rounding, radius 1...3")
     func windowSSD() {
         var rng = SplitMix64(seed: 8)
         let (left, right) = shiftedPair(width: 67, height: 20, disparity: 3, seed: 9)
         var compared = 0
         left.storage.withUnsafeBufferPointer { l in
             right.storage.withUnsafeBufferPointer { r in
-                for _ in 0..<600 {
+                for sample in 0..<600 {
                     let x = Int.random(in: 0..<67, using: &rng), y = Int.random(in: 0..<20, using: &rng)
                     let d = Int.random(in: -2...8, using: &rng), radius = Int.random(in: 1...3, using: &rng)
+                    let zeroMean = sample % 2 == 1  // windowSSD and windowZSSD
                     let fast = subpixelWindowSSDVector(left: l.baseAddress!, right: r.baseAddress!, width: 67, height: 20,
-                                                       x: x, y: y, disparity: d, radius: radius)
+                                                       x: x, y: y, disparity: d, radius: radius, zeroMean: zeroMean)
                     let plain = subpixelWindowSSD(left: l.baseAddress!, right: r.baseAddress!, width: 67, height: 20, x: x, y: y,
-                                                  disparity: d, radius: radius)
+                                                  disparity: d, radius: radius, zeroMean: zeroMean)
                     #expect((fast == nil) == (plain == nil))
                     if let fast, let plain {
                         // 1e-4 px: the sums differ only by the order of float additions.

@@ -1,3 +1,4 @@
+import CStereoKernels
 import Dispatch
 
 /// A matching-cost volume of 8-bit cells for one tile: cell (x, y, i) is the cost of disparity
@@ -104,7 +105,9 @@ func popcount(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
 /// disparities are consecutive in memory, then XOR, SWAR popcount and validity select, 16
 /// disparities per step in `SIMD16<UInt32>` lanes when codes have at most 32 bits (`maxCost <= 32`,
 /// census windows with at most 33 pixels: 5x5, 7x3), else 8 per step in `SIMD8<UInt64>`.
-/// Plain version: `censusCostRowReference`.
+/// With `kernels` set and codes of at most 32 bits, the per-pixel loop is the C kernel
+/// `relief_census_cost_row32` (SSE2, or AVX2 with 32 disparities per step); nil keeps the Swift
+/// SIMD loop. Plain version: `censusCostRowReference`.
 ///
 /// - Parameters:
 ///   - leftValid, rightValid: one flag per pixel (false = nodata).
@@ -116,7 +119,7 @@ func censusCostRow(
     rightCodes: UnsafePointer<UInt64>, rightValid: UnsafePointer<Bool>,
     width: Int, minDisparity: Int, count: Int, stride: Int, maxCost: UInt8,
     scratchCodes: UnsafeMutableRawPointer, scratchMasks: UnsafeMutableRawPointer,
-    out: UnsafeMutablePointer<UInt8>
+    out: UnsafeMutablePointer<UInt8>, kernels: ReliefKernelLevel? = ReliefKernelAuto
 ) {
     precondition(stride % 16 == 0 && stride >= count)
     // Reversed, extended right row: entry k holds the right pixel xr = width - 1 - k - minDisparity.
@@ -129,6 +132,10 @@ func censusCostRow(
             let valid = xr >= 0 && xr < width && rightValid[xr]
             codes32[k] = valid ? UInt32(truncatingIfNeeded: rightCodes[xr]) : 0
             masks32[k] = valid ? ~0 : 0
+        }
+        if let kernels {
+            relief_census_cost_row32(leftCodes, leftValid, codes32, masks32, Int32(width), Int32(stride), maxCost, out, kernels)
+            return
         }
         let codes = UnsafeRawPointer(codes32), masks = UnsafeRawPointer(masks32)
         let word = MemoryLayout<UInt32>.stride
@@ -243,12 +250,10 @@ extension CostVolume {
                                         weight16: gradients.weight16, cap: gradients.cap, scratch: bytes,
                                         out: cells + y * width * stride)
                                 }
-                                for x in 0..<width {
-                                    let pixel = y * width + x
-                                    confidence[pixel] = lv[pixel]
-                                        ? ambiguityConfidence(cells + pixel * stride, count: count, stride: stride, levels: confidenceLevels)
-                                        : .nan
-                                }
+                                // C kernel equal to `ambiguityConfidence` per pixel (tested).
+                                relief_ambiguity_confidence_row(cells + y * width * stride, lv.baseAddress! + y * width,
+                                                                Int32(width), Int32(count), Int32(stride), Int32(confidenceLevels),
+                                                                confidence.baseAddress! + y * width, ReliefKernelAuto)
                             }
                         }
                     }

@@ -1,3 +1,4 @@
+import CStereoKernels
 import Dispatch
 
 // Semi-global matching (H. Hirschmüller, "Stereo Processing by Semiglobal Matching and Mutual
@@ -259,18 +260,19 @@ func sgmDirections(_ paths: SGMPaths, forward: Bool) -> [(dx: Int, dy: Int)] {
 /// - Parameters:
 ///   - intensity: the left tile normalised to 0..255 (NaN = nodata), for the adaptive P2; may be
 ///     empty when `gradientScale` is nil.
+///   - kernels: the C kernels' instruction set; nil runs the Swift steps (`SGMSweep.runPlain`).
 /// - Returns: S; the plain version `sgmAggregateReference` gives the same sums.
 /// - Complexity: O(W·H·D·paths) time; O(W·D·paths) scratch besides the output (2 bytes per cell).
 func sgmAggregate(
     _ volume: CostVolume, intensity: [Float], p1: Int, p2: Int, gradientScale: Float?, paths: SGMPaths,
-    into result: AggregatedVolume = AggregatedVolume()
+    into result: AggregatedVolume = AggregatedVolume(), kernels: ReliefKernelLevel? = ReliefKernelAuto
 ) -> AggregatedVolume {
     result.reshape(width: volume.width, height: volume.height, count: volume.count, stride: volume.stride)
     DispatchQueue.concurrentPerform(iterations: 2) { sweep in
         intensity.withUnsafeBufferPointer { intensity in
             sgmSweep(volume, intensity: intensity, p1: p1, p2: p2, gradientScale: gradientScale,
                      directions: sgmDirections(paths, forward: sweep == 0), forward: sweep == 0,
-                     sums: sweep == 0 ? result.forward : result.backward)
+                     sums: sweep == 0 ? result.forward : result.backward, kernels: kernels)
         }
     }
     return result
@@ -279,12 +281,17 @@ func sgmAggregate(
 /// One sweep of `sgmAggregate` (see there), over the whole tile.
 func sgmSweep(
     _ volume: CostVolume, intensity: UnsafeBufferPointer<Float>, p1: Int, p2: Int, gradientScale: Float?,
-    directions: [(dx: Int, dy: Int)], forward: Bool, sums: UnsafeMutablePointer<UInt16>
+    directions: [(dx: Int, dy: Int)], forward: Bool, sums: UnsafeMutablePointer<UInt16>,
+    kernels: ReliefKernelLevel? = ReliefKernelAuto
 ) {
     let sweep = SGMSweep(volume, intensity: intensity, p1: p1, p2: p2, gradientScale: gradientScale,
-                         directions: directions, forward: forward)
+                         directions: directions, forward: forward, kernels: kernels ?? ReliefKernelAuto)
     let rowLength = volume.width * volume.stride
-    sweep.run(steps: 0..<volume.height, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+    if kernels == nil {
+        sweep.runPlain(steps: 0..<volume.height, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+    } else {
+        sweep.run(steps: 0..<volume.height, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+    }
 }
 
 /// A resumable SGM sweep (eq. 13 of Hirschmüller 2008) over a cost volume in raster order
@@ -304,11 +311,22 @@ final class SGMSweep: @unchecked Sendable {
     private let rows: UnsafeMutablePointer<UInt8>
     private let mins: UnsafeMutablePointer<UInt8>
     private let states: UnsafeMutablePointer<SGMPathState>
+    /// The directions for the C kernel: dx of each at 0..<4, dy at 4..<8.
+    private let offsets: UnsafeMutablePointer<Int32>
+    /// Which C kernels `run` uses (tests pin SSE2 or AVX2).
+    let kernels: ReliefKernelLevel
 
     init(_ volume: CostVolume, intensity: UnsafeBufferPointer<Float>, p1: Int, p2: Int, gradientScale: Float?,
-         directions: [(dx: Int, dy: Int)], forward: Bool) {
+         directions: [(dx: Int, dy: Int)], forward: Bool, kernels: ReliefKernelLevel = ReliefKernelAuto) {
+        precondition(directions.count == 2 || directions.count == 4)
         (self.volume, self.intensity, self.p1, self.p2, self.gradientScale) = (volume, intensity, p1, p2, gradientScale)
-        (self.directions, self.forward) = (directions, forward)
+        (self.directions, self.forward, self.kernels) = (directions, forward, kernels)
+        offsets = .allocate(capacity: 8)
+        offsets.initialize(repeating: 0, count: 8)
+        for (j, direction) in directions.enumerated() {
+            offsets[j] = Int32(direction.dx)
+            offsets[4 + j] = Int32(direction.dy)
+        }
         let (width, count, stride) = (volume.width, volume.count, volume.stride)
         let sentinel = UInt8(255 - p1)
         vectorLength = stride + 16
@@ -327,15 +345,39 @@ final class SGMSweep: @unchecked Sendable {
         states = .allocate(capacity: directionCount)
     }
 
-    deinit { start.deallocate(); rows.deallocate(); mins.deallocate(); states.deallocate() }
+    deinit { start.deallocate(); rows.deallocate(); mins.deallocate(); states.deallocate(); offsets.deallocate() }
 
     /// Runs the sweep's `steps` (step s is row s, or row height - 1 - s backwards; steps must
     /// continue where the previous call stopped, from 0), storing row y's sums of this sweep's
     /// path costs to `rowSums(y)` (`width * stride` UInt16, pixel x at `x * stride`), then calling
-    /// `completed(y, rowSums(y))`.
+    /// `completed(y, rowSums(y))`. Each row is one call of the C kernel `relief_sgm_sweep_step`
+    /// (SSE2 or AVX2, `kernels`), which runs `sgmPixelStep`'s arithmetic with the state set-up of
+    /// `runPlain` (its Swift reference; same sums, tested).
     /// - Complexity: O(W·D·directions) per step.
     func run(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt16>,
              completed: (Int, UnsafeMutablePointer<UInt16>) -> Void) {
+        let (width, height) = (volume.width, volume.height)
+        guard width > 0, height > 0 else { return }
+        let useGradient = gradientScale != nil && intensity.count == width * height
+        var sweep = ReliefSGMSweep(
+            costs: UnsafePointer(volume.cells), intensity: useGradient ? intensity.baseAddress : nil,
+            gradientScale: gradientScale ?? 1, width: Int32(width), height: Int32(height),
+            count: Int32(volume.count), stride: Int32(volume.stride), p1: Int32(p1), p2: Int32(p2),
+            directions: Int32(directions.count), dx: UnsafePointer(offsets), dy: UnsafePointer(offsets + 4),
+            forward: forward ? 1 : 0, rows: rows, mins: mins, start: UnsafePointer(start),
+            rowLength: Int32(rowLength), vectorLength: Int32(vectorLength))
+        for step in steps {
+            let y = forward ? step : height - 1 - step
+            let sums = rowSums(y)
+            relief_sgm_sweep_step(&sweep, Int32(step), sums, kernels)
+            completed(y, sums)
+        }
+    }
+
+    /// `run` in Swift: the per-pixel state set-up, then `sgmPixelStep` (the reference of the C
+    /// sweep kernel).
+    func runPlain(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt16>,
+                  completed: (Int, UnsafeMutablePointer<UInt16>) -> Void) {
         let (width, height, count, stride) = (volume.width, volume.height, volume.count, volume.stride)
         guard width > 0, height > 0 else { return }
         let directionCount = directions.count

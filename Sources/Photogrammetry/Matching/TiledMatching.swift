@@ -41,9 +41,7 @@ extension StereoMatcher {
         }
         let side = min(tileWidth, tileHeight)
         guard side > 0 else { throw MatchingError.invalidParameter(name: "tileSize", reason: "\(side) must be > 0") }
-        var result = StereoMatchResult(
-            disparity: ImageBuffer(width: width, height: height, filledWith: .nan),
-            confidence: ImageBuffer(width: width, height: height, filledWith: .nan))
+        var result = StereoMatchResult.allNaN(width: width, height: height)
         for y0 in stride(from: 0, to: height, by: tileHeight) {
             for x0 in stride(from: 0, to: width, by: tileWidth) {
                 let x1 = min(x0 + tileWidth, width), y1 = min(y0 + tileHeight, height)

@@ -1,3 +1,4 @@
+import CStereoKernels
 import Dispatch
 
 /// The minimum and the first index reaching it of `S = forward + backward` over `0..<count`,
@@ -185,12 +186,13 @@ final class RowDecider: @unchecked Sendable {
             for x in 0..<width {
                 let pixel = y * width + x
                 guard leftValid[pixel] else { continue }
-                let (minimum, best) = aggregatedMinimum(
-                    forward: forward + x * stride, backward: backward + x * stride,
-                    count: count, stride: stride, total: total)
+                // C kernels (AVX2 or SSE2) equal to `aggregatedMinimum` / `updateRightWinners`.
+                let best = Int(relief_aggregated_minimum(forward + x * stride, backward + x * stride,
+                                                         Int32(count), Int32(stride), total, ReliefKernelAuto))
+                let minimum = total[best]
                 if tolerance != nil {
-                    updateRightWinners(total: total, stride: stride, x: x, width: width,
-                                       bestCost: rightCost, bestIndex: rightIndex)
+                    relief_update_right_winners(total, Int32(stride), Int32(x), Int32(width), rightCost, rightIndex,
+                                                ReliefKernelAuto)
                 }
                 let d = minDisparity + best
                 let xr = x - d
@@ -199,7 +201,7 @@ final class RowDecider: @unchecked Sendable {
                     guard isUnique(total: total, count: count, best: best, minimum: minimum, uniqueness: uniqueness) else { continue }
                 }
                 var offset: Float = 0
-                if subpixel == .windowSSD {
+                if subpixel == .windowSSD || subpixel == .windowZSSD {
                     // Measured after the left-right check, on the pixels it keeps.
                 } else if best > 0 && best < count - 1 {
                     offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
@@ -218,11 +220,17 @@ final class RowDecider: @unchecked Sendable {
                     }
                 }
             }
-            if subpixel == .windowSSD {
+            if subpixel == .windowSSD || subpixel == .windowZSSD {
+                let zeroMean = subpixel == .windowZSSD
                 for x in 0..<width where leftWinner[x] != Int.min {
-                    let offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
-                                                         width: width, height: height,
-                                                         x: x, y: y, disparity: leftWinner[x], radius: 2) ?? 0
+                    // The AVX2 C kernel (equal bit for bit), else the Swift one (SSE2, borders, NaN).
+                    var offset: Float = 0
+                    if relief_subpixel_window(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
+                                              Int32(x), Int32(y), Int32(leftWinner[x]), 2, 1, zeroMean, &offset) == 0 {
+                        offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
+                                                         width: width, height: height, x: x, y: y,
+                                                         disparity: leftWinner[x], radius: 2, zeroMean: zeroMean) ?? 0
+                    }
                     disparityOut[y * width + x] = Float(leftWinner[x]) + offset
                 }
             }

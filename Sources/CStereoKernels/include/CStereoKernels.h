@@ -1,0 +1,84 @@
+// Hot loops of Relief's dense matcher in C, each with an SSE2 version (x86-64 baseline, what CI
+// builds) and an AVX2 version chosen at run time (`relief_cpu_has_avx2`), plus a portable
+// scalar fallback on other CPUs. Every function here has a plain Swift reference in
+// Sources/Photogrammetry/Matching that it equals bit for bit (MatchingKernelTests).
+// The pointers are borrowed for the call only; nothing is kept.
+#ifndef RELIEF_CSTEREOKERNELS_H
+#define RELIEF_CSTEREOKERNELS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/// Which implementation a kernel call uses.
+typedef enum {
+    ReliefKernelAuto = 0,  ///< AVX2 when the CPU has it, else SSE2 (else scalar off x86-64)
+    ReliefKernelBaseline = 1,  ///< SSE2 on x86-64, scalar elsewhere
+    ReliefKernelAVX2 = 2  ///< AVX2; only call when `relief_cpu_has_avx2()`
+} ReliefKernelLevel;
+
+/// True when the CPU running this process has AVX2.
+bool relief_cpu_has_avx2(void);
+
+/// One SGM row (step) of a sweep; the same buffers and steps as Swift's `SGMSweep.run`.
+typedef struct {
+    const uint8_t *costs;      ///< the tile's cost volume (width * height * stride)
+    const float *intensity;    ///< the tile's normalised intensities for the adaptive P2, or NULL
+    float gradientScale;       ///< used when intensity != NULL
+    int32_t width, height, count, stride;
+    int32_t p1, p2;
+    int32_t directions;        ///< 2 or 4
+    const int32_t *dx, *dy;    ///< `directions` entries; index 0 horizontal (dy == 0)
+    int32_t forward;           ///< 1: raster order, 0: reverse raster order
+    uint8_t *rows;             ///< 2 * directions * rowLength path-cost bytes
+    uint8_t *mins;             ///< 2 * directions * max(width, 2) minima
+    const uint8_t *start;      ///< the "before the path starts" vector (vectorLength bytes)
+    int32_t rowLength, vectorLength;
+} ReliefSGMSweep;
+
+/// Runs step `step` of the sweep (row `step`, or `height - 1 - step` backwards), storing the sum
+/// of the sweep's path costs of each pixel to `sums + x * stride` (`width * stride` UInt16).
+/// - Complexity: O(W·D·directions).
+void relief_sgm_sweep_step(const ReliefSGMSweep *sweep, int32_t step, uint16_t *sums, ReliefKernelLevel level);
+
+/// One pixel of an SGM sweep for `directions` (2 or 4) directions (Hirschmüller 2008 eq. 13),
+/// as Swift's `sgmPixelStep`: previous[j] / out[j] laid out [guard, d0 ... d(stride-1), guard].
+/// - Complexity: O(D · directions).
+void relief_sgm_pixel_step(const uint8_t *cost, const uint8_t *const *previous, const uint8_t *previousMin,
+                           const uint8_t *p2, uint8_t *const *out, uint8_t *outMin, int32_t directions,
+                           uint8_t p1, int32_t count, int32_t stride, uint16_t *sum, bool accumulate,
+                           ReliefKernelLevel level);
+
+/// Census costs of one row for codes of at most 32 bits, as Swift's `censusCostRow`: `codes`,
+/// `masks`: the reversed, extended right row (width + stride + 8 entries); `out[x * stride + i]`.
+/// - Complexity: O(W·D).
+void relief_census_cost_row32(const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes,
+                              const uint32_t *masks, int32_t width, int32_t stride, uint8_t maxCost,
+                              uint8_t *out, ReliefKernelLevel level);
+
+/// Minimum and first index of S = forward + backward over 0..<count, S written to `total`
+/// (`UINT16_MAX` from `count` to `stride`), as Swift's `aggregatedMinimum`. Returns the index;
+/// the minimum is `total[index]`.
+/// - Complexity: O(D).
+int32_t relief_aggregated_minimum(const uint16_t *forward, const uint16_t *backward, int32_t count, int32_t stride,
+                                  uint16_t *total, ReliefKernelLevel level);
+
+/// The right image's winners update of the left-right check, as Swift's `updateRightWinners`.
+/// - Complexity: O(D).
+void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t x, int32_t width,
+                                 uint16_t *bestCost, uint16_t *bestIndex, ReliefKernelLevel level);
+
+/// Confidence of each pixel of a row from its raw costs (`costs + x * stride`, `count` used), as
+/// Swift's `ambiguityConfidence`; NaN where `valid[x]` is false.
+/// - Complexity: O(W·D).
+void relief_ambiguity_confidence_row(const uint8_t *costs, const bool *valid, int32_t width, int32_t count,
+                                     int32_t stride, int32_t levels, float *out, ReliefKernelLevel level);
+
+/// Swift's `subpixelWindowSSDVector` (radius 1...3) with AVX2, equal bit for bit: returns 1 and
+/// writes `offset`, or 0 where the caller must use the Swift versions (no AVX2, a window at the
+/// border or holding NaN).
+/// - Complexity: O(iterations · (2r+1)) vector steps.
+int32_t relief_subpixel_window(const float *left, const float *right, int32_t width, int32_t height, int32_t x,
+                               int32_t y, int32_t disparity, int32_t radius, int32_t iterations, bool zeroMean,
+                               float *offset);
+
+#endif
