@@ -5,7 +5,7 @@ struct DSMRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsm-run",
         abstract: "Relief: digital surface models and derived products from Pléiades / SPOT stereo imagery.",
-        subcommands: [InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self, DSMCommand.self, CompareCommand.self],
+        subcommands: [InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self, DSMCommand.self, CompareCommand.self, OrthoCommand.self],
         defaultSubcommand: nil
     )
 }
