@@ -101,7 +101,7 @@ if [ -z "$OTB_NOTE" ]; then
         -outputs.ulx "$(python3 -c "print($XMIN + 0.25)")" -outputs.uly "$(python3 -c "print($YMAX - 0.25)")" \
         -outputs.sizex "$W" -outputs.sizey "$H" -outputs.spacingx 0.5 -outputs.spacingy -0.5 \
         -elev.dem "$SRTM_DIR" -elev.geoid "$GEOID" -interpolator bco -opt.gridspacing 4 \
-        || OTB_NOTE="otbcli_OrthoRectification failed: $(tail -2 "$TMP/otb.time" | tr '\n' ' ')"
+        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.time" | tr '\n' ' ')"
 fi
 
 diff_to() { "$BIN" compare "$TMP/$1.tif" "$TMP/dsm-run.tif" 2>&1 | tail -1; }

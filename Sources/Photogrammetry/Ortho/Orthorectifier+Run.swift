@@ -115,6 +115,7 @@ extension Orthorectifier {
     /// One output tile: inverse map, the sensor window it needs (read once), resampling.
     func orthoTile(_ core: Window, dataset: Dataset, mapper: GroundToSensor, bands: [Int], options: OrthoOptions)
         throws -> (ImageBuffer<Float>, InverseMapStatistics) {
+        try mapper.prepare(x0: core.x, y0: core.y, width: core.width, height: core.height)
         let map = try coarseInverseMap(width: core.width, height: core.height, step: options.coarseStep, tolerance: options.tolerance) { xs, ys in
             try mapper.map(columns: xs.map { $0 + Double(core.x) }, rows: ys.map { $0 + Double(core.y) })
         }
