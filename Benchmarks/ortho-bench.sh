@@ -39,9 +39,9 @@ trap 'rm -rf "$TMP"' EXIT
 #    for dsm-run with the full-scene .geom; GDAL's RPC domain (offsets shifted by 5000) for gdalwarp and OTB.
 python3 - "$CROP" "$GEOM" "$N" "$TMP" <<'PY'
 import sys
-crop, geom, n, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+crop, geom_path, n, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 kv = {}
-for line in open(geom):
+for line in open(geom_path):
     if ":" in line:
         k, v = line.split(":", 1)
         kv[k.strip()] = v.split()[0] if v.split() else ""
@@ -60,6 +60,11 @@ sources = "".join(
 band = '<VRTRasterBand dataType="UInt16" band="1">\n%s</VRTRasterBand>\n' % sources
 open(tmp + "/big.vrt", "w").write('<VRTDataset rasterXSize="%d" rasterYSize="%d">\n<GeoTransform>5000, 1, 0, 5000, 0, 1</GeoTransform>\n%s</VRTDataset>\n' % (size, size, band))
 items = "".join('<MDI key="%s">%s</MDI>\n' % (k, v) for k, v in md.items())
+import re
+geom = open(geom_path).read()
+for key in ("line_off", "samp_off"):   # OTB reads the model from an OSSIM .geom (extended filename &geom=)
+    geom = re.sub(r"^(%s:\s*)([-0-9.eE+]+)" % key, lambda m: m.group(1) + repr(float(m.group(2)) - 5000), geom, flags=re.M)
+open(tmp + "/crop.geom", "w").write(geom)
 open(tmp + "/big-rpc.vrt", "w").write('<VRTDataset rasterXSize="%d" rasterYSize="%d">\n<Metadata domain="RPC">\n%s</Metadata>\n%s</VRTDataset>\n' % (size, size, items, band))
 PY
 # 2. SRTM made ellipsoidal (h = H + N, EGM96) for gdalwarp's RPC_DEM.
@@ -68,7 +73,7 @@ gdalwarp -q -s_srs "+proj=longlat +datum=WGS84 +geoidgrids=$GEOID +vunits=m" -t_
 
 measure() {   # name, command...: appends "name|wall s|cpu s|rss MiB" to $TMP/rows
     local name=$1; shift
-    /usr/bin/time -v "$@" > "$TMP/$name.out" 2> "$TMP/$name.time" || { tail -5 "$TMP/$name.time"; return 1; }
+    /usr/bin/time -v "$@" > "$TMP/$name.out" 2> "$TMP/$name.time" || { grep -v "^	" "$TMP/$name.time" | head -5 >&2; return 1; }
     awk -v n="$name" -F': ' '
         /Elapsed \(wall clock\)/ { split($2, t, ":"); wall = (length(t) == 3) ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2] }
         /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { r = $2 / 1024 }
@@ -93,15 +98,16 @@ measure gdalwarp gdalwarp -q -multi -wo NUM_THREADS=ALL_CPUS -r cubic -rpc -to "
     -t_srs "EPSG:$EPSG" -te "$XMIN" "$YMIN" "$XMAX" "$YMAX" -tr 0.5 0.5 -ot UInt16 -dstnodata 0 \
     -co TILED=YES -co COMPRESS=DEFLATE -co PREDICTOR=2 "$TMP/big-rpc.vrt" "$TMP/gdalwarp.tif"
 
-# 5. OTB, same grid (upper-left pixel centre), bicubic, SRTM folder + geoid.
+# 5. OTB, same grid (OTB's origin is the upper-left pixel centre), bicubic, SRTM folder + geoid;
+#    OTB 8.1 reads no RPC from GDAL's RPC domain: it gets the .geom with the crop offsets.
 if [ -z "$OTB_NOTE" ]; then
     ZONE=$((EPSG % 100))
-    measure otb otbcli_OrthoRectification -io.in "$TMP/big-rpc.vrt" -io.out "$TMP/otb.tif?&gdal:co:TILED=YES&gdal:co:COMPRESS=DEFLATE" uint16 \
+    measure otb otbcli_OrthoRectification -io.in "$TMP/big-rpc.vrt?&geom=$TMP/crop.geom" -io.out "$TMP/otb.tif?&gdal:co:TILED=YES&gdal:co:COMPRESS=DEFLATE" uint16 \
         -map utm -map.utm.zone "$ZONE" -map.utm.northhem 1 -outputs.mode auto \
         -outputs.ulx "$(python3 -c "print($XMIN + 0.25)")" -outputs.uly "$(python3 -c "print($YMAX - 0.25)")" \
         -outputs.sizex "$W" -outputs.sizey "$H" -outputs.spacingx 0.5 -outputs.spacingy -0.5 \
         -elev.dem "$SRTM_DIR" -elev.geoid "$GEOID" -interpolator bco -opt.gridspacing 4 \
-        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.time" | tr '\n' ' ')"
+        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.time" "$TMP/otb.out" | tr '\n' ' ' || true)"
 fi
 
 diff_to() { "$BIN" compare "$TMP/$1.tif" "$TMP/dsm-run.tif" 2>&1 | tail -1; }

@@ -66,7 +66,7 @@ struct OrthoBadInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "no temporary file left")
     }
 
-    @Test("A constant height gives a full COG with overviews and nodata outside the footprint")
+    @Test("A constant height gives a COG with overviews, nodata and a mask band outside the footprint")
     func constantHeightCOG() throws {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
@@ -82,5 +82,11 @@ struct OrthoBadInputTests {
         // The 500x500 crop at 0.5 m covers about 250x250 m: 62,500 m² at 1 m, within 5 %.
         #expect(abs(Double(valid) - 62_500) < 0.05 * 62_500, "\(valid) valid pixels")
         #expect(image[0, 0] == 0, "corner outside the (rotated) footprint")
+        let info = try OrthoData.run("gdalinfo", [out])
+        #expect(info.out.contains("Mask Flags: PER_DATASET") && info.out.contains("Overviews of mask band"), "\(info.out)")
+        let mask = try OrthoData.run("gdal_translate", ["-q", "-b", "mask", out, folder + "/mask.tif"])
+        try #require(mask.status == 0, "\(mask.err)")
+        let m = try Dataset(path: folder + "/mask.tif").readAll(UInt8.self)
+        #expect(m.storage.filter { $0 == 255 }.count == valid, "mask and nodata agree")
     }
 }

@@ -53,19 +53,23 @@ enum OrthoData {
         return path
     }
 
-    /// Runs a command line tool; returns its exit status and standard error.
+    /// Runs a command line tool; returns its exit status, standard output and standard error
+    /// (through temporary files, so that neither pipe can block the other).
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, err: String) {
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, err: String, out: String) {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let outPath = folder + "/out", errPath = folder + "/err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try process.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, try String(contentsOfFile: errPath, encoding: .utf8), try String(contentsOfFile: outPath, encoding: .utf8))
     }
 }
 

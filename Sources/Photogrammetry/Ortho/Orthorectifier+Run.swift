@@ -30,8 +30,10 @@ extension Orthorectifier {
     /// Output pixel type: `options.outputType`, by default the image's (Byte, UInt16, Int16;
     /// Float32 otherwise). No data (outside the footprint, DEM holes, image nodata) is the
     /// image's nodata value when it has one, else NaN (Float32), 0 (Byte, UInt16: valid values
-    /// are clamped to >= 1 to stay distinct) or -32768 (Int16). GDAL's COG driver keeps the nodata
-    /// value, and its AVERAGE overviews skip it.
+    /// are clamped to >= 1 to stay distinct) or -32768 (Int16), and the file has a per-dataset
+    /// mask band (255 = valid in every band). Both: the mask is GDAL's explicit validity (it wins
+    /// over nodata in GDAL readers, and the COG driver builds its overviews), the nodata value
+    /// serves readers that ignore masks.
     /// - Complexity: O(output pixels · bands · taps); memory O(threads · tileSize² · bands).
     public func write(to path: String, options: OrthoOptions = OrthoOptions()) throws -> OrthoSummary {
         try options.validate()
@@ -51,15 +53,24 @@ extension Orthorectifier {
         nonisolated(unsafe) var valid = 0
         let stats = try forEachTile(of: Window(width: grid.width, height: grid.height), options: options) { core, tile in
             var t = tile
-            var count = 0
             let fill = Float(nodata)
             for k in t.storage.indices {
                 let v = t.storage[k]
-                if v.isNaN { t.storage[k] = fill } else { t.storage[k] = max(v, lowest); count += 1 }
+                t.storage[k] = v.isNaN ? fill : max(v, lowest)
+            }
+            // Mask: valid where every band has a value.
+            var mask = ImageBuffer<UInt8>(width: tile.width, height: tile.height, filledWith: 255)
+            var count = tile.width * tile.height
+            for y in 0..<tile.height {
+                for x in 0..<tile.width where (0..<tile.bandCount).contains(where: { tile[x, y, $0].isNaN }) {
+                    mask[x, y] = 0
+                    count -= 1
+                }
             }
             try lock.withLock {
-                valid += count / max(1, bands.count)
+                valid += count
                 try writer.write(t, x: core.x, y: core.y)
+                try writer.writeMask(mask, x: core.x, y: core.y)
             }
         }
         try writer.commit()
