@@ -34,6 +34,7 @@ swift build -c release --scratch-path "$SCRATCH" --product dsm-run
 BIN="$SCRATCH/release/dsm-run"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+LOAD=$(cut -d" " -f1-3 /proc/loadavg)
 
 # 1. The big sensor image: crop-offset convention (geotransform (5000, 1, 0, 5000, 0, 1), no CRS)
 #    for dsm-run with the full-scene .geom; GDAL's RPC domain (offsets shifted by 5000) for gdalwarp and OTB.
@@ -127,9 +128,9 @@ cat "$TMP/rows"
     echo "| --- | ---: | ---: | ---: |"
     awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$TMP/rows"
     echo
-    echo "dsm-run writes a COG (DEFLATE, overviews, staged then converted); gdalwarp a tiled DEFLATE GeoTIFF without overviews."
+    echo "dsm-run writes a COG (DEFLATE, overviews, mask band; staged then converted); gdalwarp and OTB a tiled DEFLATE GeoTIFF without overviews."; echo "Load average at the start: $LOAD (the machine is shared: wall times vary, CPU times less)."
     echo
-    echo "Difference to dsm-run's output (\`dsm-run compare OTHER dsm-run.tif\`, DN):"
+    echo "Difference to dsm-run's output (\`dsm-run compare OTHER dsm-run.tif\`, on dsm-run's grid; it prints m, read DN):"
     echo "- gdalwarp: $GDIFF"
     [ -n "$ODIFF" ] && echo "- OTB: $ODIFF"
     [ -n "$OTB_NOTE" ] && echo "- $OTB_NOTE"

@@ -89,18 +89,26 @@ public func resampleSensor(
                 let c = columns[k], r = rows[k]
                 guard c >= -0.5, c < maxCol, r >= -0.5, r < maxRow else { continue }   // NaN fails too
                 let tx = kernelTaps(method, c - Double(originX)), ty = kernelTaps(method, r - Double(originY))
+                let inside = tx.first >= 0 && tx.first + tx.count <= sw && ty.first >= 0 && ty.first + ty.count <= sh
                 for b in 0..<bands {
                     let base = b * bandStride
                     var total = 0.0
-                    for j in 0..<ty.count {
-                        let y = min(max(ty.first + j, 0), sh - 1)
-                        let rowBase = base + y * stride
-                        var line = 0.0
-                        for i in 0..<tx.count {
-                            let x = min(max(tx.first + i, 0), sw - 1)
-                            line += tx.weights[i] * Double(src[rowBase + x])
+                    if inside {
+                        // Fast path: every tap inside the window, no clamping.
+                        var p = base + ty.first * stride + tx.first
+                        for j in 0..<ty.count {
+                            var line = 0.0
+                            for i in 0..<tx.count { line += tx.weights[i] * Double(src[p + i]) }
+                            total += ty.weights[j] * line
+                            p += stride
                         }
-                        total += ty.weights[j] * line
+                    } else {
+                        for j in 0..<ty.count {
+                            let rowBase = base + min(max(ty.first + j, 0), sh - 1) * stride
+                            var line = 0.0
+                            for i in 0..<tx.count { line += tx.weights[i] * Double(src[rowBase + min(max(tx.first + i, 0), sw - 1)]) }
+                            total += ty.weights[j] * line
+                        }
                     }
                     dst[b * outBandStride + k] = Float(total)
                 }
