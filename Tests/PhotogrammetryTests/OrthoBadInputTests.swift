@@ -90,3 +90,20 @@ struct OrthoBadInputTests {
         #expect(m.storage.filter { $0 == 255 }.count == valid, "mask and nodata agree")
     }
 }
+
+@Suite("dsm-run ortho: command line")
+struct OrthoCommandLineTests {
+    @Test("--help names every option; --dem and --height are exclusive")
+    func help() throws {
+        let r = try DSMRunProcess.run(["ortho", "--help"])
+        #expect(r.status == 0)
+        for option in ["--dem", "--height", "--geoid", "--resolution", "--epsg", "--resampling", "--bands", "-o"] {
+            #expect(r.out.contains(option), "\(option) missing from --help")
+        }
+        let both = try DSMRunProcess.run(["ortho", "x.tif", "-o", "/tmp/never-relief-ortho.tif", "--dem", "d.tif", "--height", "3"])
+        #expect(both.status != 0 && both.err.contains("exactly one of --dem DEM and --height H"), "\(both.err)")
+        let kernel = try DSMRunProcess.run(["ortho", "x.tif", "-o", "/tmp/never-relief-ortho.tif", "--height", "3", "--resampling", "cubic"])
+        #expect(kernel.status != 0 && kernel.err.contains("bicubic"), "\(kernel.err)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-relief-ortho.tif"))
+    }
+}
