@@ -32,6 +32,9 @@ struct DSMCommand: ParsableCommand {
     @Option(help: "Also write the per-cell confidence on the DSM grid (Float32 COG: band 1 mean match confidence in [0, 1], band 2 point count).")
     var confidence: String?
 
+    @Option(help: "Also write the ortho texture: the reference image orthorectified on the DSM's grid and heights (COG, bicubic).")
+    var ortho: String?
+
     @Option(help: "Keep each tile's points in this folder; a rerun with the same folder and settings skips the finished tiles.")
     var keepTiles: String?
 
@@ -157,6 +160,7 @@ struct DSMCommand: ParsableCommand {
         c.rasterization.statistic = statistic == "mean" ? .mean : .median
         c.pointCloud = points
         c.confidence = confidence
+        c.orthoTexture = ortho
         c.keepTiles = keepTiles
         let interactive = isatty(2) != 0
         let summary: DSMRunSummary
@@ -182,6 +186,7 @@ struct DSMCommand: ParsableCommand {
         }
         if let points { print("wrote \(points): \(summary.points) points (LAS 1.4)") }
         if let confidence { print("wrote \(confidence): confidence and point count per cell") }
+        if let ortho { print("wrote \(ortho): reference image orthorectified on the DSM") }
         print(String(format: "ROI %@, heights %@; %d tiles (%d reused, %d retried, %d with the pair's row offset, %d without row correction, median row offset %@ px)",
                      summary.roi.description, summary.heights.description, summary.tiles, summary.reusedTiles, summary.retriedTiles,
                      summary.tilesWithPairRowOffset, summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))

@@ -74,6 +74,10 @@ public struct DSMConfiguration: Sendable {
     /// Per-cell confidence on the DSM grid (`writeConfidence`: mean matcher confidence and point
     /// count, Float32 COG), nil: none.
     public var confidence: String?
+    /// Ortho texture: the reference image orthorectified on the DSM's own grid and heights
+    /// (`Orthorectifier` with the DSM as height source, bicubic), a COG beside the DSM; cells
+    /// without a height are no data.
+    public var orthoTexture: String?
     /// Folder keeping each tile's points (`TileStore`): a rerun with it skips finished tiles.
     public var keepTiles: String?
 

@@ -30,7 +30,7 @@ public enum DSMPipeline {
         guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw DSMPipelineError.invalidConfiguration("the output folder \(folder) does not exist")
         }
-        for (option, path) in [("point cloud", c.pointCloud), ("confidence", c.confidence)] {
+        for (option, path) in [("point cloud", c.pointCloud), ("confidence", c.confidence), ("ortho texture", c.orthoTexture)] {
             guard let path else { continue }
             let dir = (path as NSString).deletingLastPathComponent
             var isDir: ObjCBool = false
@@ -105,6 +105,9 @@ public enum DSMPipeline {
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }
         let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
         let dsm = try Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
+        if let texture = c.orthoTexture {
+            try writeOrthoTexture(reference: reference, dsm: c.output, grid: grid, datum: c.datum, to: texture)
+        }
 
         let offsets = parts.filter { !$0.rowOffsetFromPair }.compactMap(\.rowOffset).sorted()
         var perPair = [Int](repeating: 0, count: secondaries.count)

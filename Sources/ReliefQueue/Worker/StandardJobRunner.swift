@@ -53,11 +53,15 @@ public struct StandardJobRunner: JobRunner {
         context.reportProgress(2, "match")
         let summary: DSMRunSummary
         do {
-            // MERGE: pass `isCancelled: context.isCancelled` once DSMPipeline.run takes it.
-            summary = try DSMPipeline.run(configuration: c) { p in
-                context.reportProgress(2 + 93 * p.fraction, "tiles \(p.tilesDone)/\(p.tilesTotal)")
-            }
+            // The pipeline polls the flag before each tile, so a cancel stops a running DSM
+            // within one tile's time.
+            summary = try DSMPipeline.run(
+                configuration: c,
+                progress: { p in context.reportProgress(2 + 93 * p.fraction, "tiles \(p.tilesDone)/\(p.tilesTotal)") },
+                isCancelled: context.isCancelled
+            )
         } catch let e as DSMPipelineError {
+            if case .cancelled = e { throw JobFailure.cancelled }
             if case .invalidConfiguration = e { throw JobFailure.permanent("\(e)") }
             throw JobFailure.transient("\(e)")
         }
