@@ -18,6 +18,7 @@ public final class RasterWriter {
     private let stagingPath: String
     private var handle: GDALDatasetH?
     private var finished = false
+    private var hasMask = false
 
     /// Creates the temporary file. `metadata` maps a domain ("" default, "RPC", ...) to key/values.
     public init(
@@ -125,6 +126,33 @@ public final class RasterWriter {
                     raw.baseAddress, Int32(image.width), Int32(image.height), T.pixelType.gdal,
                     Int32(gdalBands.count), &gdalBands,
                     GSpacing(size), GSpacing(image.rowStride * size), GSpacing(image.bandStride * size), nil)
+            }
+        }
+    }
+
+    /// Writes `mask` (band 0: 255 = valid, 0 = no data) with its top-left pixel at (x, y) into the
+    /// raster's per-dataset mask band, created on first use (an internal TIFF mask, which GDAL's
+    /// COG driver copies, overviews included). The mask must fit inside the raster.
+    public func writeMask(_ mask: ImageBuffer<UInt8>, x: Int, y: Int) throws {
+        guard let h = handle, !finished else {
+            throw RasterError(.writeFailed, path: path, message: "the writer is already committed or aborted")
+        }
+        let window = Window(x: x, y: y, width: mask.width, height: mask.height)
+        guard x >= 0, y >= 0, window.maxX <= width, window.maxY <= height, !window.isEmpty else {
+            throw RasterError(.invalidArgument, path: path, window: window, message: "mask window is not inside the \(width)x\(height) output")
+        }
+        if !hasMask {
+            try GDALCall.check(.writeFailed, path: path) { GDALCreateDatasetMaskBand(h, Int32(GMF_PER_DATASET)) }
+            hasMask = true
+        }
+        guard let band = GDALGetMaskBand(GDALGetRasterBand(h, 1)) else {
+            throw RasterError(.writeFailed, path: path, message: "no mask band after creating it")
+        }
+        var pixels = mask.storage
+        try pixels.withUnsafeMutableBytes { raw in
+            try GDALCall.check(.writeFailed, path: path, window: window) {
+                GDALRasterIOEx(band, GF_Write, Int32(x), Int32(y), Int32(mask.width), Int32(mask.height),
+                               raw.baseAddress, Int32(mask.width), Int32(mask.height), GDT_Byte, 1, GSpacing(mask.rowStride), nil)
             }
         }
     }

@@ -58,6 +58,7 @@ public struct WriteOptions: Sendable {
         var opts: [(String, String)] = [
             ("BLOCKSIZE", "\(blockSize)"), ("COMPRESS", compression.rawValue), ("OVERVIEWS", "AUTO"),
             ("RESAMPLING", overviewResampling), ("BIGTIFF", "IF_SAFER"),
+            ("NUM_THREADS", "ALL_CPUS"),   // compression of the COG's tiles on all cores (same bytes)
         ]
         if predictor && compression != .none { opts.append(("PREDICTOR", "YES")) }
         if let level { opts.append(("LEVEL", "\(level)")) }

@@ -5,7 +5,11 @@ struct DSMRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsm-run",
         abstract: "Relief: digital surface models and derived products from Pléiades / SPOT stereo imagery.",
-        subcommands: [InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self, DSMCommand.self, CompareCommand.self, ReflectanceCommand.self, PansharpenCommand.self, PansharpenWaldCommand.self],
+        subcommands: [
+            InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self,
+            DSMCommand.self, CompareCommand.self, OrthoCommand.self, ReflectanceCommand.self, PansharpenCommand.self,
+            PansharpenWaldCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }
