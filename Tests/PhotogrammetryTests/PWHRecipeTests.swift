@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import Photogrammetry
+import Raster
+
+/// The PWH recipe end to end on the Ventoux PAN + MS crops (full-scene .geom models, which also
+/// hold the radiometric fields) with SRTM + EGM96.
+@Suite("PWH recipe on the Ventoux crops", .enabled(if: SampleData.root != nil, SampleData.skipMessage))
+struct PWHRecipeTests {
+    static func request(output: String) throws -> PWHRequest {
+        var r = PWHRequest(pan: try SampleData.path(RadiometryPansharpenTests.pan), ms: try SampleData.path(RadiometryPansharpenTests.ms), outputFolder: output)
+        r.panModel = try SampleData.path(RadiometryPansharpenTests.panGeom)
+        r.msModel = try SampleData.path(RadiometryPansharpenTests.msGeom)
+        r.tileSize = 256
+        return r
+    }
+
+    @Test("DEM run: COG (overviews, mask, 4 x UInt16 reflectance), where the PAN's ortho is, valid STAC fields")
+    func demRun() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        var request = try Self.request(output: folder + "/out")
+        request.dem = try SampleData.path(OrthoData.srtm)
+        request.geoid = try SampleData.path(OrthoData.egm96)
+        let steps = StepLog()
+        let result = try PWHRecipe.run(request, progress: { steps.append($0.step) })
+        #expect(steps.steps == [.inputs, .pansharpening, .orthorectification, .catalogue, .done])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/out").sorted() == ["left_image_PWH.json", "left_image_PWH.tif"],
+                "the two products and no temporary folder")
+
+        // The COG.
+        let ds = try Dataset(path: result.image)
+        #expect(ds.metadata(domain: "IMAGE_STRUCTURE")["LAYOUT"] == "COG")
+        #expect(try ds.bandCount == 4 && ds.pixelType() == .uint16 && ds.nodata() == 0)
+        #expect(try ds.overviewCount() >= 1)
+        #expect(ds.spatialReference?.epsg == 32631 && result.resolution == 0.5)
+        #expect(ds.metadata()["HEIGHT_SOURCE"]?.hasPrefix("DEM ") == true && ds.metadata()["REFLECTANCE_SCALE"] == "10000")
+        let info = try OrthoData.run("gdalinfo", [result.image])
+        #expect(info.out.contains("Mask Flags: PER_DATASET") && info.out.contains("Overviews of mask band"), "\(info.out)")
+        let values = try ds.read(UInt16.self, window: ds.bounds)
+        let n = ds.width * ds.height
+        var intensity = ImageBuffer<Float>(width: ds.width, height: ds.height, filledWith: .nan)
+        for b in 0..<4 {
+            let band = values.storage[(b * n)..<((b + 1) * n)].filter { $0 != 0 }
+            // 500 x 500 PAN px of 0.5 m on the grid: 250,000 valid pixels, within 2 % (edge pixels).
+            #expect(abs(Double(band.count) - 250_000) < 5_000, "band \(b + 1): \(band.count) valid pixels")
+            let mean = band.reduce(0.0) { $0 + Double($1) } / Double(band.count) / 10_000
+            #expect(mean > 0.02 && mean < 0.6, "band \(b + 1): mean reflectance \(mean)")   // vegetation / rock, as the MS
+            #expect(band.max()! <= 10_000, "band \(b + 1): reflectance above 1")
+        }
+        for k in 0..<n where values.storage[k] != 0 {
+            intensity.storage[k] = (0..<4).reduce(Float(0)) { $0 + Float(values.storage[$1 * n + k]) } / 4
+        }
+
+        // Where the PAN's own ortho is: the PAN alone on the same grid and DEM, registered to the
+        // product's mean band (scaled to the PAN by least squares, since the units differ).
+        let grid = try OrthoGrid(epsg: result.epsg, originX: ds.geoTransform!.array[0], originY: ds.geoTransform!.array[3],
+                                 resolution: result.resolution, width: ds.width, height: ds.height)
+        let pan = try Orthorectifier(image: request.pan!, model: RPCModel.load(image: request.pan!, model: request.panModel),
+                                     heights: .dem(path: request.dem!, geoid: Geoid(path: request.geoid!)), grid: grid)
+        let panOrtho = try pan.orthorectify().image
+        var sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0, m = 0.0
+        for k in 0..<n where intensity.storage[k].isFinite && panOrtho.storage[k].isFinite {
+            let x = Double(intensity.storage[k]), y = Double(panOrtho.storage[k])
+            sx += x; sy += y; sxx += x * x; sxy += x * y; m += 1
+        }
+        let gain = (m * sxy - sx * sy) / (m * sxx - sx * sx), offset = (sy - gain * sx) / m
+        var scaled = intensity
+        for k in 0..<n { scaled.storage[k] = Float(gain * Double(intensity.storage[k]) + offset) }
+        let shift = registerTranslation(scaled, panOrtho, border: 6)
+        // The fused bands carry the PAN's detail through the same model, DEM and grid: any shift
+        // comes from the spectral mix only. Measured (dx, dy) = (-0.005, -0.025) px; 0.1 px allowed.
+        #expect(shift.pixels > 200_000 && abs(shift.dx) < 0.1 && abs(shift.dy) < 0.1, "\(shift)")
+
+        // The STAC Item agrees with the COG.
+        let item = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.item))) as? [String: Any])
+        #expect(item["type"] as? String == "Feature" && item["stac_version"] as? String == "1.0.0" && item["id"] as? String == result.id)
+        let properties = try #require(item["properties"] as? [String: Any])
+        #expect(properties["datetime"] as? String == "2013-08-05T10:42:19.4Z")
+        #expect(properties["platform"] as? String == "pleiades-1b" && properties["instruments"] as? [String] == ["phr"])
+        #expect(properties["proj:epsg"] as? Int == 32631)
+        #expect(properties["proj:shape"] as? [Int] == [ds.height, ds.width])
+        let gt = ds.geoTransform!.array
+        #expect(properties["proj:transform"] as? [Double] == [gt[1], gt[2], gt[0], gt[4], gt[5], gt[3]])
+        #expect(abs((properties["view:sun_elevation"] as? Double ?? 0) - 59.83) < 0.01)   // middle .geom value
+        let assets = try #require(item["assets"] as? [String: [String: Any]])
+        #expect(assets["data"]?["roles"] as? [String] == ["data"] && assets["data"]?["href"] as? String == "./left_image_PWH.tif")
+        #expect(assets["data"]?["type"] as? String == "image/tiff; application=geotiff; profile=cloud-optimized")
+        #expect(assets["metadata"]?["roles"] as? [String] == ["metadata"])
+        // Footprint (PAN border on the DEM) vs the valid pixels of the COG, in UTM metres: the
+        // valid area ends at the last pixel centre inside the image, so within 1.5 px (0.75 m); measured <= 0.18 m.
+        let geometry = try #require(item["geometry"] as? [String: Any])
+        let ring = try #require((geometry["coordinates"] as? [[[Double]]])?.first)
+        #expect(ring.count > 4 && ring.first! == ring.last!, "a closed ring")
+        var xs = ring.map { $0[0] }, ys = ring.map { $0[1] }, zs = [Double](repeating: 0, count: ring.count)
+        try CoordinateTransformation(from: SpatialReference(epsg: 4326), to: SpatialReference(epsg: 32631)).transform(x: &xs, y: &ys, z: &zs)
+        var c0 = Int.max, c1 = Int.min, r0 = Int.max, r1 = Int.min
+        for y in 0..<ds.height { for x in 0..<ds.width where values.storage[y * ds.width + x] != 0 {
+            c0 = min(c0, x); c1 = max(c1, x); r0 = min(r0, y); r1 = max(r1, y)
+        } }
+        let valid = (minX: gt[0] + Double(c0) * gt[1], maxX: gt[0] + Double(c1 + 1) * gt[1],
+                     maxY: gt[3] + Double(r0) * gt[5], minY: gt[3] + Double(r1 + 1) * gt[5])
+        for (a, b) in [(xs.min()!, valid.minX), (xs.max()!, valid.maxX), (ys.min()!, valid.minY), (ys.max()!, valid.maxY)] {
+            #expect(abs(a - b) < 0.75, "footprint \(a) vs valid pixels \(b)")
+        }
+        let bbox = try #require(item["bbox"] as? [Double])
+        #expect(bbox.count == 4 && bbox[0] == ring.map { $0[0] }.min() && bbox[3] == ring.map { $0[1] }.max())
+    }
+
+    @Test("No DEM: constant height = the PAN RPC's height offset, said in the COG and the Item")
+    func constantHeight() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        var request = try Self.request(output: folder)
+        request.register = false
+        request.resolution = 1
+        let result = try PWHRecipe.run(request)
+        // The full-scene left_image.geom has HEIGHT_OFF 1075 m.
+        let note = "constant 1075.0 m above the WGS84 ellipsoid (the PAN RPC's height offset; no DEM given)"
+        #expect(result.heightSource == note && result.relation == "RPC")
+        #expect(try Dataset(path: result.image).metadata()["HEIGHT_SOURCE"] == note)
+        let item = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.item))) as? [String: Any])
+        #expect((item["properties"] as? [String: Any])?["relief:height_source"] as? String == note)
+        #expect(result.width * result.height > 62_500, "about 250 m x 250 m at 1 m")
+    }
+}
+
+/// Bad input: clear errors, nothing left in the output folder.
+@Suite("PWH recipe: bad input")
+struct PWHBadInputTests {
+    @Test("A product without a PAN or an MS DIMAP, or no folder at all")
+    func productWithoutImages() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let product = folder + "/PROD", out = folder + "/out"
+        try FileManager.default.createDirectory(atPath: product + "/IMG_PHR1B_P_001", withIntermediateDirectories: true)
+        #expect(throws: PWHError.missingImage(kind: "PAN", product: product, found: [])) {
+            try PWHRecipe.run(PWHRequest(product: product, outputFolder: out))
+        }
+        try "<Dimap_Document/>".write(toFile: product + "/IMG_PHR1B_P_001/DIM_PHR1B_P_201308051042194_SEN_1-001.XML", atomically: true, encoding: .utf8)
+        let error = #expect(throws: PWHError.self) { try PWHRecipe.run(PWHRequest(product: product, outputFolder: out)) }
+        #expect(error == .missingImage(kind: "MS", product: product, found: ["DIM_PHR1B_P_201308051042194_SEN_1-001.XML"]))
+        #expect(error?.description.contains("no MS image in the product") == true, "\(String(describing: error))")
+        #expect(throws: PWHError.productNotFound(folder + "/nothing")) {
+            try PWHRecipe.run(PWHRequest(product: folder + "/nothing", outputFolder: out))
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "the output folder is not even created")
+        let r = try DSMRunProcess.run(["pwh", product, "-o", out])
+        #expect(r.status != 0 && r.err.contains("no MS image in the product"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test("Missing metadata, a DEM that does not cover the scene, cancellation: errors and an untouched folder",
+          .enabled(if: SampleData.root != nil, SampleData.skipMessage))
+    func missingMetadataAndCleanup() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let out = folder + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try "keep".write(toFile: out + "/earlier.txt", atomically: true, encoding: .utf8)
+        let pan = try SampleData.path(RadiometryPansharpenTests.pan), ms = try SampleData.path(RadiometryPansharpenTests.ms)
+        // No model or metadata next to the Ventoux crops (their .geom files live in rpc/).
+        let missing = #expect(throws: RadiometryError.self) { try PWHRecipe.run(PWHRequest(pan: pan, ms: ms, outputFolder: out)) }
+        #expect(missing?.description.contains("no radiometric metadata found for \(pan)") == true, "\(String(describing: missing))")
+
+        var request = try PWHRecipeTests.request(output: out)
+        // A DEM far from Ventoux (1x1 degree at 10E 50N).
+        let dem = folder + "/far.tif"
+        try writeRaster(ImageBuffer<Float>(width: 10, height: 10, filledWith: 300), to: dem, options: .geoTIFF,
+                        geoTransform: GeoTransform(10, 0.1, 0, 51, 0, -0.1), spatialReference: try SpatialReference(epsg: 4326))
+        request.dem = dem
+        #expect(throws: GeometryError.self) { try PWHRecipe.run(request) }
+
+        // Cancelled after the pan-sharpening (temporary files exist by then): all removed.
+        request.dem = nil
+        request.register = false
+        let polls = StepLog()
+        #expect(throws: PWHError.cancelled) {
+            try PWHRecipe.run(request, isCancelled: { polls.append(.inputs); return polls.steps.count >= 2 })
+        }
+        #expect(polls.steps.count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["earlier.txt"])
+    }
+
+    @Test("Command line: PRODUCT and --pan together, --geoid without --dem")
+    func commandLine() throws {
+        let both = try DSMRunProcess.run(["pwh", "/tmp/p", "--pan", "a.tif", "--ms", "b.tif", "-o", "/tmp/x"])
+        #expect(both.status != 0 && both.err.contains("not both"), "\(both.err)")
+        let geoid = try DSMRunProcess.run(["pwh", "/tmp/p", "--geoid", "g.gtx", "-o", "/tmp/x"])
+        #expect(geoid.status != 0 && geoid.err.contains("--geoid goes with --dem"), "\(geoid.err)")
+        let help = try DSMRunProcess.run(["pwh", "--help"])
+        #expect(help.status == 0 && help.out.contains("STAC Item"), "\(help.out)")
+    }
+}
+
+/// Progress steps (or polls) seen, from any thread.
+final class StepLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var log: [PWHProgress.Step] = []
+    func append(_ s: PWHProgress.Step) { lock.withLock { log.append(s) } }
+    var steps: [PWHProgress.Step] { lock.withLock { log } }
+}
