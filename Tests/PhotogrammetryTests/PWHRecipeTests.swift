@@ -107,21 +107,43 @@ struct PWHRecipeTests {
         #expect(bbox.count == 4 && bbox[0] == ring.map { $0[0] }.min() && bbox[3] == ring.map { $0[1] }.max())
     }
 
-    @Test("No DEM: constant height = the PAN RPC's height offset, said in the COG and the Item")
-    func constantHeight() throws {
+    @Test("Product folder as the providers lay it out, no DEM: constant height = the PAN RPC's height offset, said in COG and Item")
+    func productFolderConstantHeight() throws {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
-        var request = try Self.request(output: folder)
+        // Stand-ins for a primary product: the DIMAPs are links to the .geom files (same
+        // radiometric fields, read by content), the R1C1 tiles links to the crops, with their models.
+        let product = folder + "/PROD_SPOT_PHR_001", fm = FileManager.default
+        let scene = "PHR1B_%@_201308051042194_SEN_690908101-001"
+        for (kind, image, geom) in [("P", RadiometryPansharpenTests.pan, RadiometryPansharpenTests.panGeom),
+                                    ("MS", RadiometryPansharpenTests.ms, RadiometryPansharpenTests.msGeom)] {
+            let dir = product + "/IMG_PHR1B_\(kind)_00\(kind == "P" ? 1 : 2)", name = String(format: scene, kind)
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try fm.createSymbolicLink(atPath: dir + "/DIM_\(name).XML", withDestinationPath: try SampleData.path(geom))
+            try fm.createSymbolicLink(atPath: dir + "/IMG_\(name)_R1C1.TIF", withDestinationPath: try SampleData.path(image))
+            try fm.createSymbolicLink(atPath: dir + "/IMG_\(name)_R1C1.geom", withDestinationPath: try SampleData.path(geom))
+        }
+        let inputs = try PWHInputs.find(product: product)
+        #expect(inputs.pan == product + "/IMG_PHR1B_P_001/IMG_PHR1B_P_201308051042194_SEN_690908101-001_R1C1.TIF")
+        #expect(inputs.msMetadata == product + "/IMG_PHR1B_MS_002/DIM_PHR1B_MS_201308051042194_SEN_690908101-001.XML")
+        #expect(inputs.id == "PHR1B_PMS_201308051042194_SEN_690908101-001_PWH")
+
+        var request = PWHRequest(product: product, outputFolder: folder + "/out")
         request.register = false
         request.resolution = 1
+        request.tileSize = 256
         let result = try PWHRecipe.run(request)
+        #expect(result.id == inputs.id && result.relation == "RPC")
         // The full-scene left_image.geom has HEIGHT_OFF 1075 m.
         let note = "constant 1075.0 m above the WGS84 ellipsoid (the PAN RPC's height offset; no DEM given)"
-        #expect(result.heightSource == note && result.relation == "RPC")
-        #expect(try Dataset(path: result.image).metadata()["HEIGHT_SOURCE"] == note)
+        #expect(result.heightSource == note)
+        let ds = try Dataset(path: result.image)
+        #expect(ds.metadata()["HEIGHT_SOURCE"] == note && ds.bandCount == 4)
         let item = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result.item))) as? [String: Any])
-        #expect((item["properties"] as? [String: Any])?["relief:height_source"] as? String == note)
-        #expect(result.width * result.height > 62_500, "about 250 m x 250 m at 1 m")
+        let properties = item["properties"] as? [String: Any]
+        #expect(properties?["relief:height_source"] as? String == note && properties?["platform"] as? String == "pleiades-1b")
+        // About 250 m x 250 m at 1 m (the footprint at 1075 m instead of the terrain's 480 m is shifted, not shrunk).
+        #expect(abs(result.validFraction * Double(result.width * result.height) - 62_500) < 0.05 * 62_500)
     }
 }
 

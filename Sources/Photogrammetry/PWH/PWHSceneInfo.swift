@@ -17,14 +17,15 @@ public struct PWHSceneInfo: Sendable, Equatable {
     public static func read(_ file: String, radiometry: RadiometricMetadata) -> PWHSceneInfo {
         var info = PWHSceneInfo(platform: nil, instrument: nil, datetime: rfc3339(radiometry.acquisitionDate, time: nil),
                                 sunElevation: radiometry.sunElevation, sunAzimuth: nil)
-        if file.lowercased().hasSuffix(".geom"), let text = try? String(contentsOfFile: file, encoding: .utf8) {
+        let root = XMLNode.parse(contentsOf: file)
+        if root == nil, let text = try? String(contentsOfFile: file, encoding: .utf8) {   // OSSIM keyword list
             let pairs = RPCKeyValueReader.pairs(text)
             let value = { (key: String) in pairs["support_data." + key]?.trimmingCharacters(in: .whitespaces) }
             info.platform = platformName(mission: value("instrument"), index: value("instrument_index"))
             info.instrument = value("instrument")?.lowercased()
             let azimuths = (value("azimuth_angle") ?? "").replacingOccurrences(of: "\"", with: " ").split(separator: " ").compactMap { Double($0) }
             info.sunAzimuth = azimuths.isEmpty ? nil : azimuths[azimuths.count / 2]
-        } else if let root = XMLNode.parse(contentsOf: file) {
+        } else if let root {
             // DIMAP v2: Strip_Source; DIMAP v1.4: Scene_Source / Source_Information.
             let source = root.find("Strip_Source") ?? root.find("Scene_Source") ?? root.find("Source_Information")
             let text = { (name: String) -> String? in
