@@ -222,6 +222,33 @@ struct PWHBadInputTests {
         #expect(!FileManager.default.fileExists(atPath: "/out"))
     }
 
+    @Test("Scene fields of a DIMAP v2: platform, instrument, date + time, centre sun angles; SPOT and Neo names")
+    func dimapSceneInfo() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        // The elements PWHSceneInfo reads, where a DIMAP v2 DIM_*.XML has them (values made up).
+        let xml = """
+            <Dimap_Document><Dataset_Sources><Source_Identification><Strip_Source>
+            <MISSION>SPOT</MISSION><MISSION_INDEX>7</MISSION_INDEX><INSTRUMENT>NAOMI</INSTRUMENT>
+            <IMAGING_DATE>2019-06-02</IMAGING_DATE><IMAGING_TIME>10:31:07.5</IMAGING_TIME>
+            </Strip_Source></Source_Identification></Dataset_Sources>
+            <Geometric_Data><Use_Area>
+            <Located_Geometric_Values><LOCATION_TYPE>Top Center</LOCATION_TYPE><Solar_Incidences><SUN_AZIMUTH>140.0</SUN_AZIMUTH></Solar_Incidences></Located_Geometric_Values>
+            <Located_Geometric_Values><LOCATION_TYPE>Center</LOCATION_TYPE><Solar_Incidences><SUN_AZIMUTH>141.5</SUN_AZIMUTH></Solar_Incidences></Located_Geometric_Values>
+            </Use_Area></Geometric_Data></Dimap_Document>
+            """
+        let path = folder + "/DIM_SPOT7_P_201906021031075_SEN_1.XML"
+        try xml.write(toFile: path, atomically: true, encoding: .utf8)
+        let radiometry = RadiometricMetadata(file: path, bands: [], sunElevation: 63.2, acquisitionDate: "2019-06-02", dayOfYear: 153)
+        let info = PWHSceneInfo.read(path, radiometry: radiometry)
+        #expect(info == PWHSceneInfo(platform: "spot-7", instrument: "naomi", datetime: "2019-06-02T10:31:07.5Z",
+                                     sunElevation: 63.2, sunAzimuth: 141.5))
+        #expect(PWHSceneInfo.platformName(mission: "PNEO", index: "3") == "pleiades-neo-3")
+        #expect(PWHSceneInfo.platformName(mission: "PLEIADES", index: "1A") == "pleiades-1a")
+        #expect(PWHSceneInfo.rfc3339("2013-08-05T10:42:19.4Z", time: nil) == "2013-08-05T10:42:19.4Z")
+        #expect(PWHSceneInfo.rfc3339("2013-08-05", time: nil) == "2013-08-05T00:00:00Z")
+    }
+
     @Test("Command line: PRODUCT and --pan together, --geoid without --dem")
     func commandLine() throws {
         let both = try DSMRunProcess.run(["pwh", "/tmp/p", "--pan", "a.tif", "--ms", "b.tif", "-o", "/tmp/x"])
