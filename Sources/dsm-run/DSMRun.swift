@@ -8,7 +8,7 @@ struct DSMRun: ParsableCommand {
         subcommands: [
             InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self,
             DSMCommand.self, CompareCommand.self, OrthoCommand.self, ReflectanceCommand.self, PansharpenCommand.self,
-            PansharpenWaldCommand.self,
+            PansharpenWaldCommand.self, PWHCommand.self,
         ],
         defaultSubcommand: nil
     )

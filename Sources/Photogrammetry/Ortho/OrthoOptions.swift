@@ -17,6 +17,8 @@ public struct OrthoOptions: Sendable {
     /// Worker threads (default: the cores).
     public var threads: Int? = nil
     public var writeOptions: WriteOptions = .cog
+    /// Extra key/values for the output's default metadata domain (e.g. where the heights came from).
+    public var metadata: [String: String] = [:]
 
     public init(resampling: OrthoResampling = .bicubic) { self.resampling = resampling }
 

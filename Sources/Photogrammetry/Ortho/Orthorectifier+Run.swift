@@ -45,7 +45,8 @@ extension Orthorectifier {
         case .int16: nodata == -32768 ? -32767 : -32768
         default: -.greatestFiniteMagnitude
         }
-        let gdalMeta = ["": ["RELIEF_ORTHO": "image \(URL(fileURLWithPath: image).lastPathComponent), \(options.resampling.rawValue) resampling"]]
+        var gdalMeta = ["": ["RELIEF_ORTHO": "image \(URL(fileURLWithPath: image).lastPathComponent), \(options.resampling.rawValue) resampling"]]
+        gdalMeta[""]!.merge(options.metadata) { _, extra in extra }
         nonisolated(unsafe) let writer = try RasterWriter(
             path: path, width: grid.width, height: grid.height, bands: bands.count, type: type, options: options.writeOptions,
             geoTransform: grid.geoTransform, spatialReference: SpatialReference(epsg: grid.epsg), nodata: nodata, metadata: gdalMeta)

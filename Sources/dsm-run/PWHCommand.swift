@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Photogrammetry
+
+/// `dsm-run pwh PRODUCT -o OUTDIR`: the Pléiades World Heritage recipe (`PWHRecipe.run`).
+struct PWHCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pwh",
+        abstract: "Reflectance, pan-sharpening and orthorectification of a Pléiades / SPOT product: COG + STAC Item.",
+        discussion: """
+            PRODUCT is a primary (sensor) product folder holding a DIM_*_P_*.XML and a DIM_*_MS_*.XML with their \
+            RPC_*.XML and images; or give --pan and --ms (with --pan-rpc / --ms-rpc, e.g. the Ventoux crops' .geom \
+            files, which also hold the radiometric fields). Heights: --dem (with --geoid when its heights are above \
+            EGM96, as SRTM's), else the PAN RPC's height offset (said in the output's metadata). Writes \
+            OUTDIR/<id>.tif (4 bands UInt16 TOA reflectance x 10,000, COG with overviews and mask) and \
+            OUTDIR/<id>.json (STAC Item 1.0), only when both are complete.
+            """
+    )
+
+    @Argument(help: "Primary product folder (omit with --pan and --ms).")
+    var product: String?
+
+    @Option(name: .shortAndLong, help: "Output folder (created when missing).")
+    var output: String
+
+    @Option(help: "Panchromatic image (instead of PRODUCT).")
+    var pan: String?
+
+    @Option(help: "Multispectral image of the same acquisition (instead of PRODUCT).")
+    var ms: String?
+
+    @Option(help: "RPC model of the PAN (full scene; crop offset applied); default: found next to it.")
+    var panRpc: String?
+
+    @Option(help: "RPC model of the MS; default: found next to it.")
+    var msRpc: String?
+
+    @Option(help: "Radiometric metadata of the PAN (DIMAP or .geom); default: next to it, else --pan-rpc when a .geom.")
+    var panDimap: String?
+
+    @Option(help: "Radiometric metadata of the MS; default: next to it, else --ms-rpc when a .geom.")
+    var msDimap: String?
+
+    @Option(help: "DEM or DSM for the heights (GDAL raster).")
+    var dem: String?
+
+    @Option(help: "Geoid grid (egm96_15.gtx) when the DEM's heights are above it (SRTM).")
+    var geoid: String?
+
+    @Option(help: "Output pixel size in metres (default: the PAN's ground sampling distance, rounded).")
+    var resolution: Double?
+
+    @Option(help: "EPSG code of the output CRS (default: UTM zone of the footprint centre).")
+    var epsg: Int?
+
+    @Option(help: "Pan-sharpening method: gsa (default) or brovey.")
+    var method: String = "gsa"
+
+    @Flag(inversion: .prefixedNo, help: "Measure and remove a residual PAN/MS shift before fusing.")
+    var register = true
+
+    @Option(help: "Tile side in pixels (default 512).")
+    var tile: Int = 512
+
+    @Option(help: "Worker threads of the ortho step (default: the number of cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (product == nil) != (pan == nil && ms == nil) else {
+            throw ValidationError("give a PRODUCT folder, or --pan and --ms, not both")
+        }
+        if product == nil, pan == nil || ms == nil { throw ValidationError("--pan and --ms go together") }
+        if geoid != nil, dem == nil { throw ValidationError("--geoid goes with --dem") }
+        if let resolution, !(resolution > 0 && resolution.isFinite) {
+            throw ValidationError("--resolution must be a positive number of metres, got \(resolution)")
+        }
+        guard PansharpenMethod(rawValue: method) != nil else { throw ValidationError("--method must be gsa or brovey, got \(method)") }
+        guard tile >= 16 else { throw ValidationError("--tile must be at least 16, got \(tile)") }
+    }
+
+    func run() throws {
+        var request = product.map { PWHRequest(product: $0, outputFolder: output) } ?? PWHRequest(pan: pan!, ms: ms!, outputFolder: output)
+        request.panModel = panRpc
+        request.msModel = msRpc
+        request.panMetadata = panDimap
+        request.msMetadata = msDimap
+        request.dem = dem
+        request.geoid = geoid
+        request.resolution = resolution
+        request.epsg = epsg
+        request.method = method
+        request.register = register
+        request.tileSize = tile
+        request.threads = threads
+        let start = Date()
+        let result = try PWHRecipe.run(request, progress: { p in
+            FileHandle.standardError.write(Data(String(format: "[%3.0f %%] %@: %@\n", 100 * p.fraction, p.step.rawValue, p.message).utf8))
+        })
+        print("\(result.image): EPSG:\(result.epsg), \(result.width)x\(result.height) px of \(result.resolution) m, "
+              + String(format: "valid %.1f %%", 100 * result.validFraction))
+        print("heights: \(result.heightSource); PAN/MS relation: \(result.relation)")
+        print("\(result.item): STAC Item")
+        print(String(format: "%.2f s", Date().timeIntervalSince(start)))
+    }
+}
