@@ -80,18 +80,19 @@ struct SubmitDSM: AsyncParsableCommand {
 }
 
 struct SubmitPWH: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pwh", abstract: "Queue an orthorectified / pan-sharpened product (not available yet).")
+    static let configuration = CommandConfiguration(commandName: "pwh", abstract: "Queue a PWH product: reflectance, pan-sharpening, ortho on the DEM, COG + STAC Item.")
     @OptionGroup var queueOptions: QueueOptions
     @OptionGroup var roots: RootOptions
     @OptionGroup var job: JobOptions
-    @Argument(help: "Pléiades product (DIMAP file).") var product: String
-    @Option(help: "Comma-separated outputs: ortho, pansharpened, reflectance.") var outputs: String = "pansharpened"
-    @Option var dem: String?
+    @Argument(help: "Pléiades / SPOT product folder (DIMAP files and images).") var product: String
+    @Option(help: "Comma-separated outputs: ortho, stac.") var outputs: String = "ortho,stac"
+    @Option(help: "DEM or DSM for the orthorectification (none: the RPC's height offset).") var dem: String?
+    @Option(help: "Geoid grid when the DEM's heights are above the geoid (SRTM: EGM96).") var geoid: String?
     @Option(help: "Output folder relative to the output root.") var output: String?
 
     func run() async throws {
         let r = PWHRequest(product: absolute(product), outputs: outputs.split(separator: ",").map(String.init),
-                           dem: dem.map(absolute), output: output)
+                           dem: dem.map(absolute), geoid: geoid.map(absolute), output: output)
         try await submit(.pwh(r), queueOptions: queueOptions, roots: roots, job: job)
     }
 }

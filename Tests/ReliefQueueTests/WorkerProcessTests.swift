@@ -86,7 +86,7 @@ extension QueueSerialTests {
             try await exactlyOnce(queueURL: db, processes: 4) { try await PostgresJobQueue(url: db) }
         }
 
-        @Test("poison job fails after max attempts, its error in `status`; pwh fails as not available; cancel queued and running through the CLI")
+        @Test("poison job fails after max attempts, its error in `status`; a pwh job on a file that is no product fails at once; cancel queued and running through the CLI")
         func poisonAndCancel() async throws {
             let base = try makeTemporaryFolder()
             defer { removeFolder(base) }
@@ -127,7 +127,7 @@ extension QueueSerialTests {
             #expect(p.lastError?.contains("probe failure at attempt 3") == true, "\(p.lastError ?? "nil")")
             #expect(try await waitUntil(seconds: 30) { try await q.job(id: pwh)?.state == .failed })
             let w = try status(pwh)
-            #expect(w.attempts == 1 && w.lastError?.contains("pwh not available yet") == true)
+            #expect(w.attempts == 1 && w.lastError?.contains("pwh:") == true, "\(w.lastError ?? "nil")")
             await q.shutdown()
         }
 
@@ -143,7 +143,9 @@ extension QueueSerialTests {
             let q = try await PostgresJobQueue(url: db)
             var ids: Set<Int64> = []
             for i in 0..<150 {
-                ids.insert(try await q.submit(NewJob(kind: "probe", payload: probePayload(sleepMs: 20, sideEffect: "effects.txt", tag: "\(i)"))).job.id)
+                // 200 ms each: about 7 s of work for 4 slots, so the restart lands mid-run even on an idle
+                // machine (with 20 ms jobs all were done before pg_ctl returned on CI).
+                ids.insert(try await q.submit(NewJob(kind: "probe", payload: probePayload(sleepMs: 200, sideEffect: "effects.txt", tag: "\(i)"))).job.id)
             }
             let workers = try (0..<2).map {
                 try WorkerBinary.start(queue: db, inputRoot: base, outputRoot: out, log: base + "/w\($0).log",
@@ -155,14 +157,19 @@ extension QueueSerialTests {
                                                                "-D", TestPostgres.dataFolder!, "-l", "/dev/null", "restart", "-m", "fast", "-w"])
             print("note: PostgreSQL restarted (pg_ctl status \(restart.status))")
             #expect(restart.status == 0, "pg_ctl restart failed: \(restart.err)")
+            // Jobs were still to do when the server came back: the workers carried on across it.
+            let afterRestart = try await q.counts()[.succeeded] ?? 0
+            #expect(afterRestart < 150, "all jobs were done before the restart: the test proves little")
             let done = try await waitUntil(seconds: 90) { ((try? await q.counts()) ?? [:])[.succeeded] == 150 }
             stopWorkers(workers)
             #expect(done, "not all jobs succeeded after the restart")
             let effects = try sideEffects(out + "/effects.txt")
             #expect(Set(effects.keys) == ids)
             #expect(effects.values.allSatisfy { $0 == 1 }, "jobs run twice: \(effects.filter { $0.value > 1 })")
-            let log = (try? String(contentsOfFile: base + "/w0.log", encoding: .utf8)) ?? ""
-            #expect(log.contains("failed, retrying"), "the restart was not noticed by worker 0: the test proves little")
+            // PostgresNIO's pool often reconnects without the worker seeing an error; when a call
+            // did fail, the worker retried it (logged "failed, retrying").
+            let logs = (0..<2).map { (try? String(contentsOfFile: base + "/w\($0).log", encoding: .utf8)) ?? "" }
+            print("note: \(afterRestart) of 150 jobs done when the server was back; workers saw an error: \(logs.contains { $0.contains("failed, retrying") })")
             await q.shutdown()
         }
     }

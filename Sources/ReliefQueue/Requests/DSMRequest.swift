@@ -121,21 +121,26 @@ public struct DSMRequest: Codable, Sendable, Equatable {
 /// An orthorectified, pan-sharpened product of a Pléiades scene (built in the PWH issue; a worker
 /// fails these jobs with "pwh not available yet" until then).
 public struct PWHRequest: Codable, Sendable, Equatable {
-    /// The product folder or its DIMAP file.
+    /// The product folder (DIMAP files with their images, as the provider lays them out).
     public var product: String
-    /// Products wanted: `ortho`, `pansharpened`, `reflectance`.
+    /// Products wanted: `ortho` (the orthorectified pan-sharpened reflectance COG) and `stac`
+    /// (its STAC Item); the recipe makes both, the job publishes those asked for.
     public var outputs: [String]
+    /// DEM or DSM for the orthorectification (none: the RPC's height offset, said in the output).
     public var dem: String?
+    /// Geoid grid when the DEM's heights are above the geoid (SRTM: EGM96).
+    public var geoid: String?
     public var output: String?
 
-    public init(product: String, outputs: [String], dem: String? = nil, output: String? = nil) {
+    public init(product: String, outputs: [String], dem: String? = nil, geoid: String? = nil, output: String? = nil) {
         self.product = product
         self.outputs = outputs
         self.dem = dem
+        self.geoid = geoid
         self.output = output
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case product, outputs, dem, output }
+    enum CodingKeys: String, CodingKey, CaseIterable { case product, outputs, dem, geoid, output }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, allowed: CodingKeys.allCases.map(\.rawValue) + JobRequest.envelopeKeys, in: "pwh request")
@@ -143,10 +148,11 @@ public struct PWHRequest: Codable, Sendable, Equatable {
         product = try c.decode(String.self, forKey: .product)
         outputs = try c.decode([String].self, forKey: .outputs)
         dem = try c.decodeIfPresent(String.self, forKey: .dem)
+        geoid = try c.decodeIfPresent(String.self, forKey: .geoid)
         output = try c.decodeIfPresent(String.self, forKey: .output)
     }
 
-    public static let knownOutputs: Set<String> = ["ortho", "pansharpened", "reflectance"]
+    public static let knownOutputs: Set<String> = ["ortho", "stac"]
 }
 
 /// Test-only job (enabled by `RELIEF_QUEUE_PROBE=1` on both the submitter and the worker): sleeps,

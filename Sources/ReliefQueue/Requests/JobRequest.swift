@@ -68,8 +68,12 @@ public enum JobRequest: Sendable, Equatable {
             guard !r.outputs.isEmpty, r.outputs.allSatisfy(PWHRequest.knownOutputs.contains) else {
                 throw RequestError.invalid(field: "outputs", "must list some of \(PWHRequest.knownOutputs.sorted()), got \(r.outputs)")
             }
-            r.product = try confinement.input(r.product, field: "product")
+            r.product = try confinement.input(r.product, field: "product", folder: true)
             if let dem = r.dem { r.dem = try confinement.input(dem, field: "dem") }
+            if let g = r.geoid {
+                guard r.dem != nil else { throw RequestError.invalid(field: "geoid", "a geoid needs a dem") }
+                r.geoid = try confinement.input(g, field: "geoid")
+            }
             if r.output == nil { r.output = "pwh-" + String(JobRequest.pwh(r).idempotencyKey.suffix(32).prefix(12)) }
             let folder = try confinement.output(r.output!, field: "output")
             return (.pwh(r), folder)

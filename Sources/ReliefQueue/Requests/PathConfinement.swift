@@ -21,8 +21,9 @@ public struct PathConfinement: Sendable {
         self.outputRoot = out
     }
 
-    /// The resolved path of an existing input file; relative paths are taken under the first input root.
-    public func input(_ path: String, field: String) throws -> String {
+    /// The resolved path of an existing input file (or folder, when `folder`: a product folder);
+    /// relative paths are taken under the first input root.
+    public func input(_ path: String, field: String, folder allowFolder: Bool = false) throws -> String {
         guard !path.isEmpty else { throw RequestError.invalid(field: field, "empty path") }
         if path.hasPrefix("/vsi") {
             let parts = path.split(separator: "/")
@@ -37,7 +38,7 @@ public struct PathConfinement: Sendable {
             throw RequestError.outsideRoots(field: field, path: path, resolved: resolved, roots: inputRoots)
         }
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), !isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), allowFolder || !isDir.boolValue else {
             throw RequestError.missingFile(field: field, path: path)
         }
         return resolved

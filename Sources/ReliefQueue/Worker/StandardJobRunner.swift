@@ -2,7 +2,7 @@ import Foundation
 import Photogrammetry
 import Raster
 
-/// Runs the requests a worker knows: `dsm` through `DSMPipeline`, `pwh` (not available yet), and
+/// Runs the requests a worker knows: `dsm` through `DSMPipeline`, `pwh` through `PWHRecipe`, and
 /// the test-only `probe`. The request is validated again against the roots before use.
 public struct StandardJobRunner: JobRunner {
     public let confinement: PathConfinement
@@ -24,7 +24,7 @@ public struct StandardJobRunner: JobRunner {
         }
         switch request {
         case .dsm(let r): return try runDSM(r, folder: folder!, context: context)
-        case .pwh: throw JobFailure.permanent("pwh not available yet: orthorectified products are built in a later issue")
+        case .pwh(let r): return try runPWH(r, folder: folder!, context: context)
         case .probe(let p): return try runProbe(p, context: context)
         }
     }
