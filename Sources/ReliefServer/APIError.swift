@@ -73,8 +73,12 @@ func jsonResponse(_ value: Any, status: HTTPResponse.Status = .ok, headers: HTTP
 }
 
 /// ISO 8601 UTC text of a queue time (seconds since 1970).
+/// (`gmtime_r`, no formatter object: this runs for every status poll.)
 func iso8601(_ seconds: Double) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: Date(timeIntervalSince1970: seconds))
+    var t = time_t(seconds.rounded(.down))
+    var tm = tm()
+    gmtime_r(&t, &tm)
+    let millis = min(999, Int((seconds - seconds.rounded(.down)) * 1000))
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
+                  Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), millis)
 }

@@ -183,6 +183,21 @@ public final class AccountStore: Sendable {
         } catch let e as AccountError { throw e } catch { throw AccountError.database(operation: "read quota of \(entity)", underlying: "\(error)") }
     }
 
+    /// Quota, use, and the sum and count of reservations, in one query (no job is settled).
+    public func quotaTotals(entity: String) async throws -> (quotaKm2: Double, usedKm2: Double, reservedKm2: Double, reservedJobs: Int) {
+        do {
+            return try await pool.read { db in
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT quota_km2, used_km2,
+                           (SELECT COALESCE(SUM(area_km2), 0) FROM relief_job_owners WHERE entity = e.name AND charge = 'reserved') AS reserved,
+                           (SELECT COUNT(*) FROM relief_job_owners WHERE entity = e.name AND charge = 'reserved') AS n
+                    FROM relief_entities e WHERE name = ?
+                    """, arguments: [entity]) else { throw AccountError.noSuchEntity(entity) }
+                return (row["quota_km2"], row["used_km2"], row["reserved"], row["n"])
+            }
+        } catch let e as AccountError { throw e } catch { throw AccountError.database(operation: "read quota of \(entity)", underlying: "\(error)") }
+    }
+
     public func record(_ o: JobOwnership) async throws {
         do {
             try await pool.write { db in

@@ -17,6 +17,18 @@ public final class ProcessesAPI: Sendable {
     let logger: Logger
     /// token hash -> (account, expiry): status polls skip the database.
     private let cache = Mutex<[String: (Account, Double)]>([:])
+    /// job id -> owner (immutable but for `charge`, updated here when this server settles it).
+    private let owners = Mutex<[Int64: JobOwnership]>([:])
+
+    func owner(jobID: Int64) async throws -> JobOwnership? {
+        if let o = owners.withLock({ $0[jobID] }) { return o }
+        guard let o = try await accounts.owner(jobID: jobID) else { return nil }
+        owners.withLock { c in
+            if c.count > 100_000 { c.removeAll() }
+            c[jobID] = o
+        }
+        return o
+    }
 
     public init(queue: any JobQueue, accounts: AccountStore, config: ServerConfiguration, logger: Logger = Logger(label: "relief.http")) throws {
         self.queue = queue
@@ -146,7 +158,7 @@ public final class ProcessesAPI: Sendable {
     func visibleJob(_ request: Request, context: BasicRequestContext) async throws -> (Account, Job, JobOwnership) {
         let account = try await authenticate(request)
         let text = try context.parameters.require("id")
-        guard let id = Int64(text), let owner = try await accounts.owner(jobID: id),
+        guard let id = Int64(text), let owner = try await owner(jobID: id),
               account.canSee(owner: owner.user, entity: owner.entity), let job = try await queue.job(id: id) else {
             throw APIError.noSuchJob(text)
         }
@@ -171,17 +183,27 @@ public final class ProcessesAPI: Sendable {
     /// Charges a finished job's area when it succeeded, frees it otherwise.
     func settle(_ owner: JobOwnership, job: Job) async throws {
         guard job.state.isFinal else { return }
-        try await accounts.settle(jobID: owner.jobID, as: job.state == .succeeded ? .charged : .released)
+        let charge: JobOwnership.Charge = job.state == .succeeded ? .charged : .released
+        try await accounts.settle(jobID: owner.jobID, as: charge)
+        owners.withLock { $0[owner.jobID]?.charge = charge }
     }
 
-    /// Quota, use, reservations of jobs in flight, and what is left (settling finished jobs first).
-    func remaining(entity: String) async throws -> (quota: Double, used: Double, reserved: Double, remaining: Double, inFlight: Int) {
+    /// Quota, use, reservations of jobs in flight, and what is left. With `settling`, finished
+    /// jobs still reserved are settled first (one queue read per reserved job); without, one
+    /// query, and a finished but unsettled job still counts as reserved (never under-counts).
+    func remaining(entity: String, settling: Bool = true) async throws -> (quota: Double, used: Double, reserved: Double, remaining: Double, inFlight: Int) {
+        if !settling {
+            let t = try await accounts.quotaTotals(entity: entity)
+            return (t.quotaKm2, t.usedKm2, t.reservedKm2, t.quotaKm2 - t.usedKm2 - t.reservedKm2, t.reservedJobs)
+        }
         var q = try await accounts.quota(entity: entity)
         var settled = false
         for o in q.reserved {
             let job = try await queue.job(id: o.jobID)
             if let job, !job.state.isFinal { continue }
-            try await accounts.settle(jobID: o.jobID, as: job?.state == .succeeded ? .charged : .released)
+            let charge: JobOwnership.Charge = job?.state == .succeeded ? .charged : .released
+            try await accounts.settle(jobID: o.jobID, as: charge)
+            owners.withLock { $0[o.jobID]?.charge = charge }
             settled = true
         }
         if settled { q = try await accounts.quota(entity: entity) }
@@ -198,11 +220,20 @@ public final class ProcessesAPI: Sendable {
             throw APIError.tooLarge(limit: config.maxBodyBytes)
         }
         let folder = "\(account.entity)/\(account.user)/\(process)-\(UUID().uuidString.prefix(13).lowercased())"
-        let plan = try parser.parse(process: process, body: Data(buffer: body), outputFolder: folder)
+        // GDAL (image open, RPC, footprint) blocks for milliseconds: off the cooperative pool
+        // (2 threads on 2 cores), so that status polls are not held behind it.
+        let parser = self.parser
+        let plan = try await withCheckedThrowingContinuation { (c: CheckedContinuation<PlannedJob, Error>) in
+            DispatchQueue.global().async {
+                c.resume(with: Result { try parser.parse(process: process, body: Data(buffer: body), outputFolder: folder) })
+            }
+        }
         let footprint = String(decoding: try JSONSerialization.data(withJSONObject: plan.footprint), as: UTF8.self)
         // One submission per entity at a time: the quota check and the reservation are atomic.
         let job = try await gate.serialise(entity: account.entity) { () async throws -> Job in
-            let q = try await self.remaining(entity: account.entity)
+            // Cheap check first; settle finished jobs only when the request does not fit without.
+            var q = try await self.remaining(entity: account.entity, settling: false)
+            if plan.areaKm2 > q.remaining { q = try await self.remaining(entity: account.entity) }
             guard plan.areaKm2 <= q.remaining else {
                 func km(_ v: Double) -> String { String(format: "%.3f", v) }
                 throw APIError.quotaExceeded("this request covers \(km(plan.areaKm2)) km² but entity '\(account.entity)' has \(km(max(0, q.remaining))) km² left "

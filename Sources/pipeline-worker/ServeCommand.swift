@@ -64,7 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         config.requestsPerMinute = rateLimit
         config.idleTimeoutSeconds = idleTimeout
         let api: ProcessesAPI
-        do { api = try ProcessesAPI(queue: queue, accounts: accounts, config: config) } catch { throw ValidationError("\(error)") }
+        do { api = try ProcessesAPI(queue: queue, accounts: accounts, config: config) } catch let e as APIError {
+            throw ValidationError(e.detail)
+        }
         var worker: Worker?
         if workers > 0 {
             let confinement = try PathConfinement(inputRoots: [catalogueRoot], outputRoot: outputRoot)

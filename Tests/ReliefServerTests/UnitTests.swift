@@ -48,3 +48,11 @@ import Testing
         #expect(try await store.account(token: token) == nil)
     }
 }
+
+@Suite("HTTP timestamps") struct TimestampTests {
+    @Test func iso8601UTC() {
+        // 2026-11-25T20:00:00Z is 1795636800 s after 1970 (date -u -d @1795636800).
+        #expect(iso8601(1_795_636_800.25) == "2026-11-25T20:00:00.250Z")
+        #expect(iso8601(0) == "1970-01-01T00:00:00.000Z")
+    }
+}
