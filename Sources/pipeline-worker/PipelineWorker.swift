@@ -12,7 +12,8 @@ struct PipelineWorker: AsyncParsableCommand {
             The queue is a folder holding an SQLite database (default ./relief-queue, or $RELIEF_QUEUE), or a \
             PostgreSQL database (--queue postgres://USER@HOST:PORT/DB) shared by workers on many machines.
             """,
-        subcommands: [WorkCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, ListCommand.self]
+        subcommands: [WorkCommand.self, SubmitCommand.self, StatusCommand.self, CancelCommand.self, ListCommand.self,
+                      ServeCommand.self, UsersCommand.self, EntitiesCommand.self]
     )
 }
 

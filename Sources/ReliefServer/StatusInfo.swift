@@ -1,0 +1,45 @@
+import Foundation
+import ReliefQueue
+
+/// OGC job status of a queue state: a cancel request on a running job reads as dismissed at once.
+func ogcStatus(_ job: Job) -> String {
+    switch job.state {
+    case .queued: job.cancelRequested ? "dismissed" : "accepted"
+    case .running: job.cancelRequested ? "dismissed" : "running"
+    case .succeeded: "successful"
+    case .failed: "failed"
+    case .cancelled: "dismissed"
+    }
+}
+
+/// The OGC statusInfo document of a job.
+func statusInfo(_ job: Job, owner: JobOwnership, base: String) -> [String: Any] {
+    let status = ogcStatus(job)
+    var info: [String: Any] = [
+        "type": "process", "jobID": "\(job.id)", "processID": owner.process, "status": status,
+        "progress": Int(job.progress.rounded()), "created": iso8601(job.createdAt), "updated": iso8601(job.updatedAt),
+        "relief:areaKm2": (owner.areaKm2 * 1000).rounded() / 1000, "relief:owner": owner.user,
+    ]
+    if let f = job.finishedAt { info["finished"] = iso8601(f) }
+    switch status {
+    case "failed": info["message"] = job.lastError ?? "failed"
+    case "running": info["message"] = job.step ?? "running"
+    case "accepted": info["message"] = job.attempts > 0 ? "waiting to retry after attempt \(job.attempts)" : "queued"
+    case "dismissed": info["message"] = job.state == .cancelled ? "dismissed" : "dismissed; the worker stops at its next heartbeat"
+    default: info["message"] = "done"
+    }
+    var links: [[String: Any]] = [["href": "\(base)/jobs/\(job.id)", "rel": "self", "type": "application/json", "title": "status"]]
+    if job.state == .succeeded {
+        links.append(["href": "\(base)/jobs/\(job.id)/results", "rel": "http://www.opengis.net/def/rel/ogc/1.0/results", "type": "application/json", "title": "results"])
+        links.append(["href": "\(base)/jobs/\(job.id)/stac", "rel": "alternate", "type": "application/geo+json", "title": "STAC Item"])
+    }
+    info["links"] = links
+    return info
+}
+
+/// The output files of a succeeded job (`{"outputs": [paths]}` written by the worker).
+func outputFiles(_ job: Job) -> [(name: String, path: String)] {
+    guard let text = job.result, let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+          let paths = obj["outputs"] as? [String] else { return [] }
+    return paths.map { (($0 as NSString).lastPathComponent, $0) }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReliefQueue
+import ReliefServer
+
+/// Where accounts live: the queue's SQLite file, or `--accounts FILE` (needed with PostgreSQL).
+struct AccountOptions: ParsableArguments {
+    @Option(help: "SQLite file of the accounts (default: the queue's queue.sqlite; required with a PostgreSQL queue).")
+    var accounts: String?
+
+    func open(queue: String) throws -> AccountStore {
+        do {
+            if let accounts { return try AccountStore(path: accounts) }
+            if queue.hasPrefix("postgres://") || queue.hasPrefix("postgresql://") {
+                throw ValidationError("accounts are kept in SQLite for now: give --accounts FILE with a PostgreSQL queue")
+            }
+            return try AccountStore(folder: queue.hasPrefix("sqlite:") ? String(queue.dropFirst(7)) : queue)
+        } catch let e as AccountError { throw ValidationError("\(e)") }
+    }
+}
+
+/// `pipeline-worker serve`: the OGC API - Processes front (issue 8).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve OGC API - Processes over the queue (accounts, quotas in km², results with range requests, STAC Items).")
+
+    @OptionGroup var queueOptions: QueueOptions
+    @OptionGroup var accountOptions: AccountOptions
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host = "127.0.0.1"
+    @Option(help: "Port (default 8080; 0: any free port).") var port = 8080
+    @Option(help: "Folder of catalogue products (one sub-folder per identifier).") var catalogueRoot: String
+    @Option(help: "Folder products are written under.") var outputRoot: String
+    @Option(help: "Base URL of links in responses (default: http:// + the request's Host).") var publicURL: String?
+    @Option(help: "Largest request body in bytes (default 65536).") var maxBody = 64 * 1024
+    @Option(help: "Requests per token per minute (default 600).") var rateLimit = 600
+    @Option(help: "Seconds an idle connection is kept (default 60).") var idleTimeout = 60
+    @Option(help: "Workers run in this process (default 0: run `pipeline-worker work` separately).") var workers = 0
+    @Option(help: "Log level (default info).") var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
+        guard rateLimit >= 1 else { throw ValidationError("--rate-limit must be at least 1") }
+        guard (0...64).contains(workers) else { throw ValidationError("--workers must be in 0...64") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let accounts = try accountOptions.open(queue: queueOptions.queue)
+        let queue = try await queueOptions.open()
+        var config = ServerConfiguration(catalogueRoot: catalogueRoot, outputRoot: outputRoot)
+        config.host = host
+        config.port = port
+        config.publicURL = publicURL
+        config.maxBodyBytes = maxBody
+        config.requestsPerMinute = rateLimit
+        config.idleTimeoutSeconds = idleTimeout
+        let api: ProcessesAPI
+        do { api = try ProcessesAPI(queue: queue, accounts: accounts, config: config) } catch let e as APIError {
+            throw ValidationError(e.detail)
+        }
+        var worker: Worker?
+        if workers > 0 {
+            let confinement = try PathConfinement(inputRoots: [catalogueRoot], outputRoot: outputRoot)
+            var options = WorkerOptions()
+            options.concurrency = workers
+            worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement), options: options)
+        }
+        let workerTask = worker.map { w in Task { await w.run() } }
+        let host = config.host
+        try await runServer(api: api) { port in
+            // One line on stdout that scripts wait for (unbuffered).
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
+        worker?.stop()
+        await workerTask?.value
+        await queue.shutdown()
+    }
+}
