@@ -1,4 +1,5 @@
 import Foundation
+import Photogrammetry
 import ReliefQueue
 
 /// Turns an OGC execute body (`{"inputs": {...}}`) into a queue request, resolving catalogue
@@ -54,17 +55,16 @@ struct ExecuteRequestParser: Sendable {
     }
 
     func pwh(_ inputs: [String: Any], outputFolder: String) throws -> PlannedJob {
-        let product = try catalogue.dimap(try string(inputs, "product"))
-        let products = inputs["products"].map { $0 as? [String] } ?? ["pansharpened"]
+        let folder = try catalogue.folder(of: try string(inputs, "product"), input: "product")
+        // The product's PAN and MS as the recipe will find them (DIM_*_P_* / DIM_*_MS_* files).
+        let found: PWHInputs
+        do { found = try PWHInputs.find(product: folder) } catch { throw APIError.badInput("input 'product': \(error)") }
+        let products = inputs["products"].map { $0 as? [String] } ?? ["ortho", "stac"]
         guard let products else { throw APIError.badInput("input 'products' must be an array of strings") }
-        let request = PWHRequest(product: product, outputs: products, output: outputFolder)
+        let request = ReliefQueue.PWHRequest(product: folder, outputs: products, output: outputFolder)
         let checked = try checkValues(.pwh(request))
-        // The area of a Pléiades product: its first image's footprint at the RPC height offset.
-        let folder = (product as NSString).deletingLastPathComponent
-        let image = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-            .first { $0.uppercased().hasPrefix("IMG_") && Catalogue.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-        guard let image else { throw APIError.badInput("input 'product': the product holds no IMG_* image") }
-        let (area, ring) = try groundFootprint(image: folder + "/" + image, roi: nil, height: nil)
+        // The area of a product: its PAN image's footprint at the RPC height offset.
+        let (area, ring) = try groundFootprint(image: found.pan, roi: nil, height: nil)
         return PlannedJob(request: checked, areaKm2: area, footprint: ring)
     }
 

@@ -20,11 +20,11 @@ enum ProcessDescriptions {
         "tile": input("Tile size", "Tile side in pixels.", ["type": "integer", "minimum": 16, "maximum": 5000], min: 0),
     ] }
     static var pwhInputs: [String: Any] { [
-        "product": input("Pléiades product", "Identifier of a catalogue Pléiades product (a folder holding its DIM_*.XML). Never a file path.",
+        "product": input("Pléiades product", "Identifier of a catalogue Pléiades / SPOT primary product (a folder holding its PAN and MS DIMAP files and images). Never a file path.",
                          ["type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"]),
         "products": input("Products", "Products wanted.",
-                          ["type": "array", "items": ["type": "string", "enum": ["ortho", "pansharpened", "reflectance"]], "minItems": 1,
-                           "default": ["pansharpened"]], min: 0),
+                          ["type": "array", "items": ["type": "string", "enum": ["ortho", "stac"]], "minItems": 1,
+                           "default": ["ortho", "stac"]], min: 0),
     ] }
     static var cogSchema: [String: Any] { ["type": "string", "contentMediaType": "image/tiff; application=geotiff; profile=cloud-optimized"] }
 
@@ -35,7 +35,7 @@ enum ProcessDescriptions {
     static func summary(_ id: String, base: String) -> [String: Any] {
         let (title, description): (String, String) = id == "dsm"
             ? ("Digital surface model", "DSM of a stereo pair (census + SGM matching, triangulation, median rasterisation) as a Float32 COG in UTM, heights above the ellipsoid.")
-            : ("Pléiades orthorectified products", "Orthorectified, pan-sharpened or reflectance products of a Pléiades scene (not available yet: such jobs fail).")
+            : ("Pléiades World Heritage product", "Top-of-atmosphere reflectance, pan-sharpened (GSA) and orthorectified: a 4-band UInt16 (reflectance x 10,000) COG in UTM with its STAC Item.")
         return ["id": id, "title": title, "description": description, "version": version,
                 "jobControlOptions": ["async-execute", "dismiss"], "outputTransmission": ["reference"],
                 "links": [["href": "\(base)/processes/\(id)", "rel": "self", "type": "application/json", "title": "process description"],
@@ -48,9 +48,8 @@ enum ProcessDescriptions {
         d["inputs"] = id == "dsm" ? dsmInputs : pwhInputs
         d["outputs"] = id == "dsm"
             ? ["dsm": ["title": "DSM", "schema": cogSchema] as [String: Any]]
-            : ["ortho": ["title": "Orthoimage", "schema": cogSchema] as [String: Any],
-               "pansharpened": ["title": "Pan-sharpened orthoimage", "schema": cogSchema],
-               "reflectance": ["title": "Reflectance", "schema": cogSchema]]
+            : ["ortho": ["title": "Pan-sharpened reflectance orthoimage", "schema": cogSchema] as [String: Any],
+               "stac": ["title": "STAC Item of the orthoimage", "schema": ["type": "string", "contentMediaType": "application/geo+json"]]]
         return d
     }
 }

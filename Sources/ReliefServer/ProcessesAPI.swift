@@ -81,7 +81,11 @@ public final class ProcessesAPI: Sendable {
             let base = self.base(request)
             var results: [String: Any] = [:]
             for o in outputFiles(job) {
-                results[(o.name as NSString).deletingPathExtension] = ["href": "\(base)/jobs/\(job.id)/files/\(o.name)", "type": cogMediaType]
+                // Keys are the process's output ids: `dsm`; for pwh `ortho` (the COG) and
+                // `stacItem` (the recipe's own Item, assets relative to it).
+                let isItem = (o.name as NSString).pathExtension.lowercased() == "json"
+                let key = isItem ? "stacItem" : (job.kind == "pwh" ? "ortho" : (o.name as NSString).deletingPathExtension)
+                results[key] = ["href": "\(base)/jobs/\(job.id)/files/\(o.name)", "type": isItem ? "application/geo+json" : cogMediaType]
             }
             results["stac"] = ["href": "\(base)/jobs/\(job.id)/stac", "type": "application/geo+json"]
             return jsonResponse(results)

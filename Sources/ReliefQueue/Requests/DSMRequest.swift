@@ -118,8 +118,8 @@ public struct DSMRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// An orthorectified, pan-sharpened product of a Pléiades scene (built in the PWH issue; a worker
-/// fails these jobs with "pwh not available yet" until then).
+/// A Pléiades World Heritage product of a Pléiades / SPOT scene (`PWHRecipe`: reflectance,
+/// pan-sharpening, orthorectification, COG + STAC Item).
 public struct PWHRequest: Codable, Sendable, Equatable {
     /// The product folder (DIMAP files with their images, as the provider lays them out).
     public var product: String
