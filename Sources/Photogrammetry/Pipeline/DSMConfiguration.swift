@@ -83,7 +83,7 @@ public struct DSMConfiguration: Sendable {
     /// Points kept on disk between the matching and the rasterisation (`PointSpill`, a hidden
     /// folder beside the output, removed at the end), so memory does not grow with the scene;
     /// false keeps them all in memory (the reference the out-of-core path is tested against).
-    var spillsPoints = true
+    public var spillsPoints = true
 
     public init(reference: String, secondary: String, heights: HeightPrior, output: String) {
         self.reference = reference

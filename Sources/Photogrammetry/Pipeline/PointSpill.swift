@@ -104,8 +104,9 @@ final class PointSpill: @unchecked Sendable {
     }
 
     /// Sorts the chunks' points into one file per tile of `tiling` (see the type's comment),
-    /// chunk by chunk in job order. Points with a non-finite height or outside the grid are
-    /// left out (as `TileBuckets` does).
+    /// chunk by chunk in job order. Points outside the grid are left out; a non-finite height
+    /// is kept (the DSM ignores it, the confidence raster, whose z is the confidence, counts it,
+    /// as with the in-memory cloud).
     ///
     /// - Complexity: O(n · b) time for n points, b ≤ 4 bins a point (1 unless it lies in a halo);
     ///   memory: one chunk plus `binBufferBytes` of write buffers.
@@ -130,7 +131,7 @@ final class PointSpill: @unchecked Sendable {
         for chunk in chunks {
             guard let chunk, chunk.count > 0 else { continue }
             let p = try read(chunk)
-            for i in 0..<chunk.count where p.z[i].isFinite {
+            for i in 0..<chunk.count {
                 let cd = grid.column(x: p.x[i]), rd = grid.row(y: p.y[i])
                 guard cd >= 0, cd < w, rd >= 0, rd < h else { continue }
                 let c = Int(cd), r = Int(rd)
