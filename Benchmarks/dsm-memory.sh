@@ -6,13 +6,16 @@
 # release build, /usr/bin/time -v. Also checks that both paths give the same DSM file (cmp).
 # Writes Benchmarks/results/dsm-memory.tmp (a markdown table; copied by hand into
 # results/dsm-triplet-memory.md).
-#   RELIEF_SAMPLE_DATA=/work/shared/data Benchmarks/dsm-memory.sh [SIDE ...]
+#   RELIEF_SAMPLE_DATA=/work/shared/data [DSM_MEMORY_ARGS="--tile 128 --threads 1"] Benchmarks/dsm-memory.sh [SIDE ...]
+# (DSM_MEMORY_ARGS: extra dsm-run options, after the defaults; smaller matching tiles make the
+# points' share of the peak visible.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${RELIEF_SAMPLE_DATA:?set RELIEF_SAMPLE_DATA to the sample data folder}"
 SCRATCH="${SCRATCH_PATH:-.build-e2e}"
 PAIR="$DATA/s2p_reunion_pair/input_pair"
 SIDES=("$@")
+read -r -a EXTRA <<< "${DSM_MEMORY_ARGS:-}"
 [ ${#SIDES[@]} -gt 0 ] || SIDES=(256 512 700 1024)
 
 swift build -c release --scratch-path "$SCRATCH" --product dsm-run
@@ -30,7 +33,7 @@ for side in "${SIDES[@]}"; do
   for mode in spill memory; do
     flag=(); [ "$mode" = memory ] && flag=(--in-memory-points)
     /usr/bin/time -v "$BIN" dsm "$PAIR/img_01.tif" "$PAIR/img_02.tif" -o "$TMP/$mode.tif" --roi "$off,$off,$side,$side" \
-        --height 2320 --threads 2 "${flag[@]}" > "$TMP/$mode.txt" 2> "$TMP/$mode.time"
+        --height 2320 --threads 2 "${flag[@]}" "${EXTRA[@]}" > "$TMP/$mode.txt" 2> "$TMP/$mode.time"
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$TMP/$mode.time")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$TMP/$mode.time")
     model=$(grep -o 'peak about [0-9]* MiB' "$TMP/$mode.txt" | grep -o '[0-9]*' || echo '?')
