@@ -6,6 +6,7 @@ extension DSMPipeline {
     /// file when asked, and writes the DSM (all pairs' points fused by the cell statistic) and
     /// the confidence raster when asked. The LAS file is renamed into place last, so a failure
     /// leaves none of the three half-written (the DSM and confidence are atomic each).
+    /// The in-memory path (`DSMConfiguration.spillsPoints` false): every point held at once.
     ///
     /// - Parameter pairs: the pair index of each part (the LAS point source ID is pair + 1).
     /// - Complexity: O(points) time; the projected cloud (24 bytes a point, plus 8 for the

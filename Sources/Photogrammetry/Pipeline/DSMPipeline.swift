@@ -9,7 +9,9 @@ import Synchronization
 /// triangulation of every valid disparity whose reference pixel lies in the tile (points with a
 /// residual above `maxResidual` or a height outside the range dropped); then the points of all
 /// pairs fused by the per-cell median on a UTM grid over the ROI's footprint, small holes
-/// filled, written as a Float32 COG (atomically: nothing at the output on failure).
+/// filled, written as a Float32 COG (atomically: nothing at the output on failure). Out of
+/// core by default: each tile's points go to disk as it finishes and are rasterised per output
+/// tile (`PointSpill`), so the peak memory does not grow with the scene (`MemoryPlan`).
 public enum DSMPipeline {
     /// Runs the pipeline. `progress` is called (from worker threads, serialised) after each tile;
     /// `isCancelled` (e.g. a job queue's flag) is checked before each tile, and a run it stops
