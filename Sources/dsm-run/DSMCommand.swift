@@ -94,6 +94,10 @@ struct DSMCommand: ParsableCommand {
     @Flag(help: "Skip the row-offset (pointing) correction.")
     var noRowCorrection: Bool = false
 
+    @Flag(help: ArgumentHelp("Keep all points in memory until the rasterisation (the pre-out-of-core path, for benchmarks).",
+                             visibility: .hidden))
+    var inMemoryPoints: Bool = false
+
     func validate() throws {
         guard !secondaries.isEmpty else { throw ValidationError("give at least two images: the reference and a secondary") }
         guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
@@ -162,6 +166,7 @@ struct DSMCommand: ParsableCommand {
         c.confidence = confidence
         c.orthoTexture = ortho
         c.keepTiles = keepTiles
+        c.spillsPoints = !inMemoryPoints
         let interactive = isatty(2) != 0
         let summary: DSMRunSummary
         do {

@@ -17,13 +17,23 @@ import Raster
 /// - Throws: `RasterError` from writing.
 public func writeConfidence(_ cloud: PointCloud, grid: DSMGrid, to path: String, tileSize: Int = 512,
                             options: WriteOptions = .cog) throws {
+    let parameters = RasterizationParameters(statistic: .mean, maxHoleArea: 0, tileSize: tileSize)
+    let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
+    let buckets = TileBuckets(cloud, grid: grid, tiling: tiling)
+    try writeConfidence(grid: grid, to: path, tileSize: tileSize, options: options) { tile in (cloud, buckets.points(in: tile.window)) }
+}
+
+/// `writeConfidence` with each tile's points (z = confidence) from `points` (see
+/// `rasterizeTiled(grid:parameters:points:body:)`; tiles of `tileSize`, no halo).
+public func writeConfidence(grid: DSMGrid, to path: String, tileSize: Int = 512, options: WriteOptions = .cog,
+                            points: (Tile) throws -> (PointCloud, [Int32]?)) throws {
     let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
     let writer = try RasterWriter(path: path, width: grid.width, height: grid.height, bands: 2, type: .float32, options: options,
                                   geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan,
                                   bandDescriptions: ["confidence", "points"],
                                   metadata: ["": ["CONFIDENCE": "mean matcher ambiguity confidence of the cell's points (band 1), point count (band 2)"]])
     let parameters = RasterizationParameters(statistic: .mean, maxHoleArea: 0, tileSize: tileSize)
-    try rasterizeTiled(cloud, grid: grid, parameters: parameters) { tile in
+    try rasterizeTiled(grid: grid, parameters: parameters, points: points) { tile in
         let w = tile.window.width, h = tile.window.height
         var pixels = tile.heights.packedBand(0)
         pixels.reserveCapacity(2 * w * h)

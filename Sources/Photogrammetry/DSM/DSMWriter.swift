@@ -20,13 +20,26 @@ public func writeDSM(
     _ cloud: PointCloud, grid: DSMGrid, to path: String, parameters: RasterizationParameters = .init(),
     datum: VerticalDatum = .ellipsoid, options: WriteOptions = .cog
 ) throws -> DSMSummary {
+    let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
+    let buckets = TileBuckets(cloud, grid: grid, tiling: tiling)
+    return try writeDSM(grid: grid, to: path, parameters: parameters, datum: datum, options: options) { tile in
+        (cloud, buckets.points(in: tile.window))
+    }
+}
+
+/// `writeDSM` with each tile's points from `points` (see `rasterizeTiled(grid:parameters:points:body:)`):
+/// the out-of-core pipeline's entry, one tile's points in memory at a time.
+public func writeDSM(
+    grid: DSMGrid, to path: String, parameters: RasterizationParameters = .init(), datum: VerticalDatum = .ellipsoid,
+    options: WriteOptions = .cog, points: (Tile) throws -> (PointCloud, [Int32]?)
+) throws -> DSMSummary {
     if case .geoid = datum, grid.epsg == nil { throw DSMError.missingCRS(source: "the DSM grid") }
     let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
     let metadata = ["": ["VERTICAL_DATUM": datum.metadataValue, "DSM_CELL_STATISTIC": parameters.statistic.rawValue]]
     let writer = try RasterWriter(path: path, width: grid.width, height: grid.height, type: .float32, options: options,
                                   geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan, metadata: metadata)
     var summary = DSMSummary(grid: grid, validCells: 0, cellsWithPoints: 0)
-    try rasterizeTiled(cloud, grid: grid, parameters: parameters) { tile in
+    try rasterizeTiled(grid: grid, parameters: parameters, points: points) { tile in
         var heights = tile.heights
         if case .geoid(let geoid) = datum {
             try convertToGeoidHeights(&heights, window: tile.window, grid: grid, geoid: geoid)

@@ -31,12 +31,34 @@ public func rasterizeTiled(
     _ cloud: PointCloud, grid: DSMGrid, parameters: RasterizationParameters,
     body: (RasterizedWindow) throws -> Void
 ) throws {
-    let halo = max(0, parameters.maxHoleArea)
-    let tiling = try Tiling(width: grid.width, height: grid.height, tileWidth: parameters.tileSize, halo: halo)
+    let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
     let buckets = TileBuckets(cloud, grid: grid, tiling: tiling)
+    try rasterizeTiled(grid: grid, parameters: parameters, points: { tile in (cloud, buckets.points(in: tile.window)) }, body: body)
+}
+
+/// The tiles `rasterizeTiled` works on: `parameters.tileSize` cells, a halo of `maxHoleArea`.
+/// - Throws: `RasterError` for a tile size below 1.
+public func rasterizationTiling(grid: DSMGrid, parameters: RasterizationParameters) throws -> Tiling {
+    try Tiling(width: grid.width, height: grid.height, tileWidth: parameters.tileSize, halo: max(0, parameters.maxHoleArea))
+}
+
+/// `rasterizeTiled` with each tile's points from `points`: a cloud and, optionally, the indices
+/// of its points to consider in increasing order (nil: all). The cloud must hold, in the
+/// whole cloud's order, at least the points falling in the tile's padded window (`tile.window`);
+/// the others are ignored. The out-of-core pipeline reads them from a per-tile file
+/// (`PointSpill`), so only one tile's points are in memory.
+///
+/// - Complexity: per tile the cost of `rasterizeCloud` and `fillSmallHoles` on its padded
+///   window; memory one padded tile plus what `points` returns.
+public func rasterizeTiled(
+    grid: DSMGrid, parameters: RasterizationParameters, points: (Tile) throws -> (PointCloud, [Int32]?),
+    body: (RasterizedWindow) throws -> Void
+) throws {
+    let halo = max(0, parameters.maxHoleArea)
+    let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
     for tile in tiling {
-        let points = buckets.points(in: tile.window)
-        var result = rasterizeCloud(cloud, grid: grid, window: tile.window, statistic: parameters.statistic, points: points)
+        let (cloud, indices) = try points(tile)
+        var result = rasterizeCloud(cloud, grid: grid, window: tile.window, statistic: parameters.statistic, points: indices)
         if halo > 0 {
             fillSmallHoles(&result.heights, maxArea: parameters.maxHoleArea,
                            openEdges: OpenEdges(window: tile.window, gridWidth: grid.width, gridHeight: grid.height))

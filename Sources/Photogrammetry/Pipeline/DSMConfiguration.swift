@@ -80,6 +80,10 @@ public struct DSMConfiguration: Sendable {
     public var orthoTexture: String?
     /// Folder keeping each tile's points (`TileStore`): a rerun with it skips finished tiles.
     public var keepTiles: String?
+    /// Points kept on disk between the matching and the rasterisation (`PointSpill`, a hidden
+    /// folder beside the output, removed at the end), so memory does not grow with the scene;
+    /// false keeps them all in memory (the reference the out-of-core path is tested against).
+    public var spillsPoints = true
 
     public init(reference: String, secondary: String, heights: HeightPrior, output: String) {
         self.reference = reference

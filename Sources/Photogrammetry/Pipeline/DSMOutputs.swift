@@ -6,6 +6,7 @@ extension DSMPipeline {
     /// file when asked, and writes the DSM (all pairs' points fused by the cell statistic) and
     /// the confidence raster when asked. The LAS file is renamed into place last, so a failure
     /// leaves none of the three half-written (the DSM and confidence are atomic each).
+    /// The in-memory path (`DSMConfiguration.spillsPoints` false): every point held at once.
     ///
     /// - Parameter pairs: the pair index of each part (the LAS point source ID is pair + 1).
     /// - Complexity: O(points) time; the projected cloud (24 bytes a point, plus 8 for the
@@ -37,6 +38,43 @@ extension DSMPipeline {
         if let path = c.confidence {
             try writeConfidence(PointCloud(x: x, y: y, z: confidences, epsg: grid.epsg), grid: grid, to: path,
                                 tileSize: c.rasterization.tileSize)
+        }
+        try las?.finish()
+        return dsm
+    }
+}
+
+extension DSMPipeline {
+    /// `writeOutputs` from the points spilled to disk (`PointSpill`): the LAS file streamed from
+    /// the chunks in job order, the points sorted into one file per DSM output tile, then the DSM
+    /// and the confidence raster rasterised tile by tile from those files. Same files as the
+    /// in-memory `writeOutputs` (same points in the same order), bit for bit.
+    ///
+    /// - Complexity: O(points) time and disk; memory one matching tile's points (LAS), then
+    ///   one output tile's points and cells, plus `PointSpill.binBufferBytes`.
+    static func writeOutputs(spill: PointSpill, grid: DSMGrid, configuration c: DSMConfiguration) throws -> DSMSummary {
+        let las = try c.pointCloud.map { path in
+            try LASWriter(path: path, wkt: try SpatialReference(epsg: grid.epsg ?? 4326).wkt,
+                          origin: (grid.originX, grid.originY, 0))
+        }
+        if let las {
+            for chunk in spill.chunks {
+                guard let chunk, chunk.count > 0 else { continue }
+                let p = try spill.read(chunk)
+                try las.append(x: p.x, y: p.y, z: p.z,
+                               intensity: p.confidences.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) },
+                               source: UInt16(chunk.pair + 1))
+            }
+        }
+        try spill.binByTile(try rasterizationTiling(grid: grid, parameters: c.rasterization))
+        let dsm = try writeDSM(grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum) { tile in
+            (try spill.bin(tile.index).cloud, nil)
+        }
+        if let path = c.confidence {
+            try writeConfidence(grid: grid, to: path, tileSize: c.rasterization.tileSize) { tile in
+                let bin = try spill.bin(tile.index)
+                return (PointCloud(x: bin.cloud.x, y: bin.cloud.y, z: bin.confidences.map(Double.init), epsg: grid.epsg), nil)
+            }
         }
         try las?.finish()
         return dsm

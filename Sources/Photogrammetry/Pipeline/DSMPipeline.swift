@@ -9,7 +9,9 @@ import Synchronization
 /// triangulation of every valid disparity whose reference pixel lies in the tile (points with a
 /// residual above `maxResidual` or a height outside the range dropped); then the points of all
 /// pairs fused by the per-cell median on a UTM grid over the ROI's footprint, small holes
-/// filled, written as a Float32 COG (atomically: nothing at the output on failure).
+/// filled, written as a Float32 COG (atomically: nothing at the output on failure). Out of
+/// core by default: each tile's points go to disk as it finishes and are rasterised per output
+/// tile (`PointSpill`), so the peak memory does not grow with the scene (`MemoryPlan`).
 public enum DSMPipeline {
     /// Runs the pipeline. `progress` is called (from worker threads, serialised) after each tile;
     /// `isCancelled` (e.g. a job queue's flag) is checked before each tile, and a run it stops
@@ -43,18 +45,26 @@ public enum DSMPipeline {
         let geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
         let roi = geometry.roi
         let heights = geometry.heights
+        // The DSM grid first: the points are projected onto it as their tiles finish.
+        let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
         // The tile side and the tiles in flight that keep the peak memory under the limit.
         let pairROIs = geometry.pairs.map(\.roi)
+        let roiPoints = pairROIs.reduce(0) { $0 + $1.pixelCount }
         let plan = try MemoryPlan.choose(
             limit: c.memoryLimit, tileSize: c.tileSize, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            points: pairROIs.reduce(0) { $0 + $1.pixelCount }
+            points: c.spillsPoints ? 0 : roiPoints,
+            rasterizationBytes: c.spillsPoints ? MemoryPlan.rasterizationBytes(grid: grid, points: roiPoints, parameters: c.rasterization) : 0
         ) { side in
             try MemoryPlan.tileBytes(side: side, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
                                      heights: heights.closedRange, parameters: c.rectification)
+                + (c.spillsPoints ? MemoryPlan.spilledTilePointBytes * side * side : 0)
         }
         // Each pair has its own part of the reference (its ROI); the same tile grid for all.
         let jobs = pairROIs.indices.flatMap { p in Self.tiles(of: pairROIs[p], size: plan.tileSize).map { TileJob(pair: p, tile: $0) } }
         let store = try c.keepTiles.map { try TileStore(folder: $0, configuration: c, heights: heights.closedRange) }
+        // The points on disk, binned by output tile after the matching; removed whatever happens.
+        let spill = c.spillsPoints ? try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count) : nil
+        defer { spill?.remove() }
 
         // Tiles in parallel: workers pull job indices; one matching workspace per worker.
         let workers = max(1, min(plan.workers, jobs.count))
@@ -76,6 +86,7 @@ public enum DSMPipeline {
                 let job = jobs[k], secondary = secondaries[job.pair]
                 let outcome = runJob(job, reference: reference, secondary: secondary, heights: heights.closedRange,
                                      configuration: c, workspace: workspace, store: store)
+                    .flatMap { points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }
                 let done = state.withLock { s -> Int in
                     switch outcome {
                     case .success(let points): s.results[k] = points
@@ -98,13 +109,13 @@ public enum DSMPipeline {
         // Tiles whose own row offset could not be measured: again, with their pair's median.
         if c.correctRowOffset {
             redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
-                                  heights: heights.closedRange, configuration: c, store: store)
+                                  heights: heights.closedRange, configuration: c, store: store, spill: spill)
         }
 
         let count = parts.reduce(0) { $0 + $1.count }
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }
-        let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
-        let dsm = try Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
+        let dsm = try spill.map { try Self.writeOutputs(spill: $0, grid: grid, configuration: c) }
+            ?? Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
         if let texture = c.orthoTexture {
             try writeOrthoTexture(reference: reference, dsm: c.output, grid: grid, datum: c.datum, to: texture)
         }
@@ -131,7 +142,7 @@ public enum DSMPipeline {
     /// measured tile, or a recomputation that fails, keeps the uncorrected tile.
     static func redoWithPairRowOffset(
         _ parts: inout [TilePoints], jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage],
-        heights: ClosedRange<Double>, configuration c: DSMConfiguration, store: TileStore?
+        heights: ClosedRange<Double>, configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?
     ) {
         var medians: [Int: Double] = [:]
         for pair in Set(jobs.map(\.pair)) {
@@ -149,9 +160,11 @@ public enum DSMPipeline {
                 let r = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard r < redo.count else { break }
                 let k = redo[r], job = jobs[k]
+                // A tile whose new points cannot be spilled keeps its first ones (as a failed redo does).
                 if case .success(let points) = runJob(job, reference: reference, secondary: secondaries[job.pair], heights: heights,
                                                       configuration: c, workspace: workspace, store: store,
-                                                      fallbackRowOffset: pairMedians[job.pair]) {
+                                                      fallbackRowOffset: pairMedians[job.pair])
+                    .flatMap({ points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }) {
                     results.withLock { $0[k] = points }
                 }
             }

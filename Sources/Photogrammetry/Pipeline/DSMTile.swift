@@ -18,7 +18,18 @@ struct TilePoints: Sendable, Equatable {
     /// Read back from `--keep-tiles` instead of computed.
     var reused = false
 
-    var count: Int { heights.count }
+    /// The point count once the points were moved to disk (`PointSpill`) and the arrays emptied.
+    var spilledCount: Int?
+
+    var count: Int { spilledCount ?? heights.count }
+
+    /// This tile's statistics without its points (they are on disk now, `count` of them).
+    func withoutPoints() -> TilePoints {
+        var copy = TilePoints(matched: matched, rejectedResidual: rejectedResidual, rejectedHeight: rejectedHeight,
+                              rowOffset: rowOffset, rowOffsetFromPair: rowOffsetFromPair, retried: retried, reused: reused)
+        copy.spilledCount = count
+        return copy
+    }
 }
 
 /// One unit of work: a reference tile matched with one secondary image.

@@ -2,14 +2,18 @@ import Foundation
 import Raster
 
 /// How a run fits `DSMConfiguration.memoryLimit` (`--memory`): the tile side and the number of
-/// tiles in flight, from a model of the peak resident memory
+/// tiles in flight, from a model of the peak resident memory, the larger of the matching phase
+/// and the rasterisation phase:
 ///
-///     baseline + pointBytes · points + workers · tileBytes(tile side)
+///     max(baseline + pointBytes · points + workers · tileBytes(tile side),
+///         baseline + rasterizationBytes)
 ///
 /// - baseline: the process, GDAL's block cache and the images' models (`baselineBytes`);
-/// - the points: every pixel of the pairs' ROIs may give one, held until the rasterisation
-///   (`pointBytes` each: the tile's lon/lat/h/confidence, the projected cloud, the
-///   rasteriser's buckets);
+/// - the points: with the in-memory path every pixel of the pairs' ROIs may give one, held
+///   until the rasterisation (`pointBytes` each: the tile's lon/lat/h/confidence, the projected
+///   cloud, the rasteriser's buckets); 0 with the out-of-core path (`PointSpill`), where each
+///   tile's points leave memory when it finishes (`spilledTilePointBytes` a pixel, counted in
+///   `tileBytes`) and the rasterisation holds one output tile (`rasterizationBytes`);
 /// - per tile in flight: the matcher's buffers (`StereoMatcher.estimatedBytes` for the
 ///   rectified tile with its margins and disparity range) plus the rectified images and maps.
 ///
@@ -24,13 +28,36 @@ struct MemoryPlan: Sendable, Equatable {
     static let baselineBytes = 96 << 20
     static let pointBytes = 96
     static let minimumTile = 64
+    /// A finished tile's point (28 bytes), its projection (24, plus GDAL's 24 of scratch) and its
+    /// 28-byte spill record, per pixel of the tile (at most one point a pixel).
+    static let spilledTilePointBytes = 112
+    /// An output tile's cell while rasterised: heights, counts, the median's offsets, the
+    /// mean's sums, the hole filling's labels and the cropped copies.
+    static let rasterCellBytes = 48
+    /// A point of an output tile's bin while rasterised: the file's bytes, the decoded arrays,
+    /// the confidences as Double, the median's copy.
+    static let binPointBytes = 80
+    /// Output tiles hold up to this many times the scene's mean points per cell (denser where
+    /// the terrain faces the sensors).
+    static let densityMargin = 4
 
     /// - Parameters:
     ///   - tileBytes: the bytes one tile of a side needs while it is processed.
     ///   - points: the most points the run can hold (pixels of the pairs' ROIs).
     /// - Throws: `DSMPipelineError.invalidConfiguration` when even one tile of the smallest side
     ///   does not fit beside the points.
-    static func choose(limit: Int, tileSize: Int, threads: Int, points: Int, tileBytes: (Int) throws -> Int) throws -> MemoryPlan {
+    ///   - rasterizationBytes: the bytes the rasterisation needs after the matching
+    ///     (`rasterizationBytes(grid:points:parameters:)` for the out-of-core path; 0 when it is
+    ///     counted in `points`).
+    static func choose(
+        limit: Int, tileSize: Int, threads: Int, points: Int, rasterizationBytes: Int = 0, tileBytes: (Int) throws -> Int
+    ) throws -> MemoryPlan {
+        let rasterPeak = baselineBytes + rasterizationBytes
+        guard rasterPeak <= limit else {
+            throw DSMPipelineError.invalidConfiguration(
+                "a memory limit of \(megabytes(limit)) is too small: rasterising one DSM output tile needs about "
+                    + "\(megabytes(rasterPeak)); raise --memory")
+        }
         let fixed = baselineBytes + pointBytes * points
         var side = tileSize
         while true {
@@ -38,7 +65,7 @@ struct MemoryPlan: Sendable, Equatable {
             let room = limit - fixed
             if room >= perTile {
                 let workers = max(1, min(threads, room / perTile))
-                return MemoryPlan(tileSize: side, workers: workers, estimatedBytes: fixed + workers * perTile)
+                return MemoryPlan(tileSize: side, workers: workers, estimatedBytes: max(fixed + workers * perTile, rasterPeak))
             }
             guard side / 2 >= minimumTile else {
                 throw DSMPipelineError.invalidConfiguration(
@@ -47,6 +74,17 @@ struct MemoryPlan: Sendable, Equatable {
             }
             side /= 2
         }
+    }
+
+    /// Bytes the out-of-core rasterisation needs: one output tile with its halo (cells), the
+    /// points of its bin (the scene's mean points per cell, `points` over the grid's cells, times
+    /// `densityMargin`), and the bins' write buffers.
+    static func rasterizationBytes(grid: DSMGrid, points: Int, parameters: RasterizationParameters) -> Int {
+        let side = max(1, parameters.tileSize) + 2 * max(0, parameters.maxHoleArea)
+        let cells = min(side, grid.width) * min(side, grid.height)
+        let perCell = Double(points) / Double(grid.width * grid.height)
+        let binPoints = Int((perCell * Double(densityMargin * cells)).rounded(.up))
+        return rasterCellBytes * cells + binPointBytes * binPoints + PointSpill.binBufferBytes
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format: "%.0f MiB", Double(bytes) / 1_048_576) }
