@@ -93,6 +93,9 @@ print(m.group(5), m.group(6), m.group(2), m.group(3), m.group(1))
 PY
 )
 XMAX=$(python3 -c "print($XMIN + $W * 0.5)"); YMIN=$(python3 -c "print($YMAX - $H * 0.5)")
+# 3b. The same output as gdalwarp's (tiled DEFLATE GeoTIFF, no overviews; with a mask band): like for like.
+measure dsm-run-gtiff "$BIN" ortho "$TMP/big.vrt" --rpc "$GEOM" --dem "$SRTM" --geoid "$GEOID" --resolution 0.5 \
+    --resampling bicubic --format gtiff -o "$TMP/dsm-run-gtiff.tif"
 
 # 4. gdalwarp, same grid, cubic, all threads.
 measure gdalwarp gdalwarp -q -multi -wo NUM_THREADS=ALL_CPUS -r cubic -rpc -to "RPC_DEM=$TMP/srtm-ellipsoidal.tif" \
@@ -128,7 +131,10 @@ cat "$TMP/rows"
     echo "| --- | ---: | ---: | ---: |"
     awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$TMP/rows"
     echo
-    echo "dsm-run writes a COG (DEFLATE, overviews, mask band; staged then converted); gdalwarp and OTB a tiled DEFLATE GeoTIFF without overviews."; echo "Load average at the start: $LOAD (the machine is shared: wall times vary, CPU times less)."
+    echo "dsm-run writes a COG (DEFLATE, overviews, mask band; staged then converted); dsm-run-gtiff (\`--format gtiff\`), gdalwarp and OTB a tiled DEFLATE GeoTIFF without overviews (dsm-run-gtiff with a mask band)."
+    awk -F'|' '$1 == "dsm-run" { c = $2 } $1 == "dsm-run-gtiff" { g = $2 } $1 == "gdalwarp" { w = $2 }
+        END { if (w > 0) printf "Wall time / gdalwarp'"'"'s: dsm-run COG %.2f, dsm-run GeoTIFF %.2f (issue target <= 0.25).\n", c / w, g / w }' "$TMP/rows"
+    echo "Load average at the start: $LOAD (the machine is shared: wall times vary, CPU times less)."
     echo
     echo "Difference to dsm-run's output (\`dsm-run compare OTHER dsm-run.tif\`, on dsm-run's grid; it prints m, read DN):"
     echo "- gdalwarp: $GDIFF"

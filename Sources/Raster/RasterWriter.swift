@@ -142,6 +142,10 @@ public final class RasterWriter {
             throw RasterError(.invalidArgument, path: path, window: window, message: "mask window is not inside the \(width)x\(height) output")
         }
         if !hasMask {
+            // Inside the TIFF, not a `.msk` sidecar (GDAL 3.6's default): a sidecar of the staging
+            // file would be left behind by the rename, and a final GeoTIFF would lose its mask.
+            CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES")
+            defer { CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", nil) }
             try GDALCall.check(.writeFailed, path: path) { GDALCreateDatasetMaskBand(h, Int32(GMF_PER_DATASET)) }
             hasMask = true
         }

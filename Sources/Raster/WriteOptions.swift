@@ -45,6 +45,7 @@ public struct WriteOptions: Sendable {
         ]
         if staging { return opts }  // uncompressed: fastest to write and re-read
         opts.append(("COMPRESS", compression.rawValue))
+        if compression != .none { opts.append(("NUM_THREADS", "ALL_CPUS")) }   // tiles compressed on all cores (same bytes)
         if predictor && compression != .none { opts.append(("PREDICTOR", type.isFloatingPoint ? "3" : "2")) }
         if let level {
             if compression == .deflate { opts.append(("ZLEVEL", "\(level)")) }
