@@ -62,7 +62,9 @@ extension QueueSerialTests {
             try await withQueue(backend, policy: QueuePolicy(baseBackoff: 0.15)) { q in
                 let id = try await q.submit(NewJob(kind: "probe", payload: "{}", maxAttempts: 3)).job.id
                 for attempt in 1...3 {
-                    let j = try #require(try await waitClaim(q, seconds: 2))
+                    // Back-offs are 0.15 and 0.3 s; 10 s of polling because the suites run in parallel
+                    // on 2 cores beside DSM processes (2 s once timed out on CI).
+                    let j = try #require(try await waitClaim(q, seconds: 10))
                     #expect(j.attempts == attempt)
                     let state = try await q.fail(id: id, owner: "w", error: "boom \(attempt)", retryable: true)
                     #expect(state == (attempt < 3 ? .queued : .failed))
