@@ -13,6 +13,23 @@ public struct RowOffsetEstimate: Sendable, Equatable {
     public var spread: Double
 }
 
+extension RowOffsetEstimate {
+    /// The median and spread of the per-patch offsets; nil when fewer than `minimumPatches`.
+    init?(patchOffsets: [Double], minimumPatches: Int) {
+        guard patchOffsets.count >= max(1, minimumPatches) else { return nil }
+        let sorted = patchOffsets.sorted(), n = sorted.count
+        self.init(offset: sorted[n / 2], patches: n, spread: (sorted[n * 9 / 10] - sorted[n / 10]) / 2)
+    }
+}
+
+/// The best row `row` refined by a parabola through the correlations of the rows below, at and
+/// above it (vertex clamped to ±0.5; the row itself when the parabola is not concave).
+func refinedRow(_ row: Int, correlation c: Double, below: Double, above: Double) -> Double {
+    let curvature = below - 2 * c + above
+    let refined = curvature < 0 ? 0.5 * (below - above) / curvature : 0
+    return Double(row) + min(max(refined, -0.5), 0.5)
+}
+
 /// Estimates the row offset of a rectified pair by normalised cross-correlation of square
 /// patches (side 2 `patchRadius` + 1) on a grid (`step` pixels), each searched over the
 /// disparities (x_right = x_left - d) and the rows -`searchRows`...`searchRows`; a patch with
@@ -81,17 +98,12 @@ public func estimateRowOffset(
                     guard best.c >= minimumCorrelation, abs(best.dy) < searchRows,
                           let below = correlation(cx, cy, best.d, best.dy - 1, va),
                           let above = correlation(cx, cy, best.d, best.dy + 1, va) else { continue }
-                    let curvature = below - 2 * best.c + above
-                    let refined = curvature < 0 ? 0.5 * (below - above) / curvature : 0
-                    offsets.append(Double(best.dy) + min(max(refined, -0.5), 0.5))
+                    offsets.append(refinedRow(best.dy, correlation: best.c, below: below, above: above))
                 }
             }
         }
     }
-    guard offsets.count >= max(1, minimumPatches) else { return nil }
-    offsets.sort()
-    let count = offsets.count
-    return RowOffsetEstimate(offset: offsets[count / 2], patches: count, spread: (offsets[count * 9 / 10] - offsets[count / 10]) / 2)
+    return RowOffsetEstimate(patchOffsets: offsets, minimumPatches: minimumPatches)
 }
 
 /// Σ patch[v·side + u] · window[v·rowStride + u] over a `side` x `side` square (Float, four
@@ -197,15 +209,10 @@ func estimateRowOffsetReference(
             guard best.c >= minimumCorrelation, abs(best.dy) < searchRows,
                   let below = correlation(cx, cy, best.d, best.dy - 1),
                   let above = correlation(cx, cy, best.d, best.dy + 1) else { continue }
-            let curvature = below - 2 * best.c + above
-            let refined = curvature < 0 ? 0.5 * (below - above) / curvature : 0
-            offsets.append(Double(best.dy) + min(max(refined, -0.5), 0.5))
+            offsets.append(refinedRow(best.dy, correlation: best.c, below: below, above: above))
         }
     }
-    guard offsets.count >= max(1, minimumPatches) else { return nil }
-    offsets.sort()
-    let n = offsets.count
-    return RowOffsetEstimate(offset: offsets[n / 2], patches: n, spread: (offsets[n * 9 / 10] - offsets[n / 10]) / 2)
+    return RowOffsetEstimate(patchOffsets: offsets, minimumPatches: minimumPatches)
 }
 
 extension TileRectification {
