@@ -37,7 +37,7 @@ BENCH="$SCRATCH/release/match-bench"
 for variant in "${VARIANTS[@]}"; do
  RUN="${variant%%:*}" BUILD="${variant#*:}"
  for search in full pyramid; do
- SUFFIX="$([ "$search" = pyramid ] && echo -pyramid)$BUILD"
+ SUFFIX="$BUILD"; if [ "$search" = pyramid ]; then SUFFIX="-pyramid$BUILD"; fi
  export MATCH_SEARCH=$search
  for paths in 8 4; do
   "$RUN" cones "$DATA" 5 "$paths" | awk -v p="$paths" -v sfx="$SUFFIX" '
