@@ -104,6 +104,20 @@ struct MatchingPyramidTests {
     }
 }
 
+/// `--search` on the command line (`SGMOptions`, shared by `dsm-run match` and `dsm-run dsm`).
+@Suite("Matching command line: --search")
+struct MatchingSearchOptionTests {
+    @Test("--search is listed for match and dsm, and a bad value fails with a message")
+    func searchOption() throws {
+        for command in ["match", "dsm"] {
+            let help = try DSMRunProcess.run([command, "--help"])
+            #expect(help.status == 0 && (help.out + help.err).contains("--search"), "\(command) --help")
+        }
+        let bad = try DSMRunProcess.run(["match", "l.png", "r.png", "--disparity", "0:9", "-o", "/tmp/x.tif", "--search", "coarse"])
+        #expect(bad.status != 0 && (bad.out + bad.err).contains("--search"))
+    }
+}
+
 /// Accuracy of `.pyramid` on the sample data, same bars as `.full` (`MatchingAccuracyTests`).
 @Suite("Matching accuracy on sample data, pyramid search", .enabled(if: SampleData.root != nil, SampleData.skipMessage))
 struct MatchingPyramidAccuracyTests {
