@@ -14,8 +14,11 @@ import Raster
 /// layouts) would narrow the search further where a tile straddles a depth edge; this layout
 /// needs no new kernel and is exact inside each window.
 extension StereoMatcher {
-    /// Ranges narrower than this are searched in full: the coarse level would cost more than it saves.
-    public static let pyramidMinimumRange = 24
+    /// Ranges narrower than this are searched in full: the fine windows are 16 disparities at
+    /// least and 32-48 typically (spread, slack, rounding), so a narrower range gains too little to
+    /// pay for a coarse level (measured: 64 instead of 24 saves the pair's and Cones' last coarse
+    /// level, whose windows were the whole 33-disparity range, at equal accuracy).
+    public static let pyramidMinimumRange = 64
     /// Images with a side under this many pixels are searched in full (a coarse level of under 32
     /// pixels holds too little context for SGM).
     public static let pyramidMinimumSide = 64
