@@ -68,6 +68,30 @@ struct MatchingPyramidTests {
         }
     }
 
+    @Test("small fine tiles (many seams, windows per tile): the stepped pair and shifts of both signs as with one tile")
+    func seams() throws {
+        let (left, right, truth) = steppedSyntheticPair(size: 320, disparities: 64, seed: 11)
+        for side in [48, 100] {
+            let d = try StereoMatcher.matchPyramid(left: left, right: right, disparities: 0...63, parameters: Self.pyramid(),
+                                                   nodata: nil, workspace: MatchingWorkspace(), tileSide: side).disparity
+            var known = 0, bad = 0
+            for i in truth.storage.indices where !truth.storage[i].isNaN {
+                known += 1
+                if d.storage[i].isNaN || abs(d.storage[i] - truth.storage[i]) > 1 { bad += 1 }
+            }
+            // Full search: 0.81 % on this pair (`steppedPair`); the same 0.5-point allowance.
+            #expect(100 * Double(bad) / Double(known) <= 0.81 + 0.5, "tile \(side): \(bad) of \(known) bad")
+        }
+        for shift in [-23, 17] {
+            let (l, r) = shiftedPair(width: 300, height: 140, disparity: shift, seed: UInt64(500 + shift + 40))
+            let d = try StereoMatcher.matchPyramid(left: l, right: r, disparities: shift < 0 ? -63...0 : 0...63,
+                                                   parameters: Self.pyramid(), nodata: nil, workspace: MatchingWorkspace(),
+                                                   tileSide: 40).disparity
+            let correct = d.storage.filter { abs($0 - Float(shift)) <= 0.25 }.count
+            #expect(correct >= (300 - abs(shift)) * 140 * 84 / 100, "shift \(shift): \(correct) correct")
+        }
+    }
+
     @Test("bad input: all nodata, one side nodata, a range outside the image: NaN, no crash")
     func badInput() throws {
         let (left, right) = shiftedPair(width: 200, height: 120, disparity: 4, seed: 3)
