@@ -32,9 +32,13 @@ trap 'rm -rf "$TMP"' EXIT
 BENCH="$SCRATCH/release/match-bench"
 "$BENCH" synthetic 2000 128 "$TMP" > /dev/null
 
-# Relief: best of 5 (Cones) / 3 (synthetic) runs; 8 paths (default) and 4 paths, each build.
+# Relief: best of 5 (Cones) / 3 (synthetic) runs; 8 paths (default) and 4 paths, full and pyramid
+# search (MATCH_SEARCH), each build.
 for variant in "${VARIANTS[@]}"; do
- RUN="${variant%%:*}" SUFFIX="${variant#*:}"
+ RUN="${variant%%:*}" BUILD="${variant#*:}"
+ for search in full pyramid; do
+ SUFFIX="$BUILD"; if [ "$search" = pyramid ]; then SUFFIX="-pyramid$BUILD"; fi
+ export MATCH_SEARCH=$search
  for paths in 8 4; do
   "$RUN" cones "$DATA" 5 "$paths" | awk -v p="$paths" -v sfx="$SUFFIX" '
     /^cones relief/ { printf "tool=relief-%spaths%s size=%s ndisp=64 seconds=%s throughput=%s peak_mib=%s cpu=%s", p, sfx, $3, $6, $9, $12, $15 }
@@ -43,7 +47,9 @@ for variant in "${VARIANTS[@]}"; do
     /^pair relief/ { printf "tool=relief-%spaths%s size=%s ndisp=128 seconds=%s throughput=%s peak_mib=%s cpu=%s", p, sfx, $3, $6, $9, $12, $15 }
     /^pair accuracy/ { printf " bad1=%s density=%s\n", $4, $10 }' >> "$TMP/results"
  done
+ done
 done
+unset MATCH_SEARCH
 for mode in SGBM SGBM_3WAY; do
   "$VENV/bin/python" Benchmarks/match-bench.py opencv "$mode" "$CONES/left.png" "$CONES/right.png" 64 5 \
       "$CONES/disp_left.tif" "$CONES/occlusion.png" >> "$TMP/results"
@@ -60,6 +66,9 @@ done
   echo "load on a shared machine than the wall time; its ratio is SGBM_3WAY's CPU time over the tool's."
   echo "relief-*: the plain release build (as CI; its C kernels pick AVX2 at run time by CPUID, as OpenCV does);"
   echo "relief-*-haswell: the Swift code built with \`-Xswiftc -target-cpu -Xswiftc haswell\` (identical output)."
+  echo "relief-*-pyramid: coarse-to-fine search (\`search: .pyramid\`): a half-resolution match predicts, for each"
+  echo "512-pixel tile, a narrow window of disparities, and only that window is searched at full resolution."
+  echo "Its throughput still counts the full range (pixels x all disparities / wall time), as OpenCV searches it all."
   echo "Relief: default parameters (census 5x5, P1 8, P2 32, LR check 1 px, speckle 100/2, median 3x3, zero-mean window-SSD"
   echo "sub-pixel refinement, confidence map), tiled driver with its default 512 MiB budget, one MatchingWorkspace"
   echo "reused across runs (as one OpenCV StereoSGBM object keeps its buffer). OpenCV: block 5, P1 8*25, P2 32*25,"

@@ -10,6 +10,7 @@
 //   match-bench pair LEFT RIGHT MIN MAX [repeats] [paths] [TRUTH]
 //                                                          times any pair; with TRUTH, bad-1px over
 //                                                          its finite pixels and density
+// Environment: MATCH_SEARCH=full|pyramid picks `StereoMatchingParameters.search` (default full).
 import Foundation
 import Photogrammetry
 import Raster
@@ -62,6 +63,10 @@ func report(_ name: String, _ width: Int, _ height: Int, _ count: Int, _ seconds
 func parameters(paths: String?) -> StereoMatchingParameters {
     var p = StereoMatchingParameters()
     if paths == "4" { p.paths = .four }
+    if let search = ProcessInfo.processInfo.environment["MATCH_SEARCH"] {
+        guard let value = DisparitySearch(rawValue: search) else { print("MATCH_SEARCH: full or pyramid, not \(search)"); exit(2) }
+        p.search = value
+    }
     return p
 }
 

@@ -32,6 +32,8 @@ public enum StereoMatcher {
     ///   - disparities: the disparities searched, any sign and width; those that cannot land in
     ///     the image (|d| >= width) are dropped, and a range with none left gives all-NaN output.
     ///   - workspace: buffers to reuse from an earlier call (tile after tile); nil allocates.
+    ///   With `parameters.search == .pyramid` the tile is matched coarse to fine (`matchPyramid`),
+    ///   in fine tiles of its own.
     /// - Throws: `MatchingError` for mismatched or empty images, bad parameters, or a cost volume
     ///   over `parameters.memoryLimit`.
     /// - Complexity: O(W·H·D·paths) time, O(W·H·D) memory.
@@ -40,7 +42,11 @@ public enum StereoMatcher {
         parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: Float? = nil,
         workspace: MatchingWorkspace? = nil
     ) throws -> StereoMatchResult {
-        try matchTile(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
+        if parameters.search == .pyramid {
+            return try matchPyramid(left: left, right: right, disparities: disparities, parameters: parameters,
+                                    nodata: nodata, workspace: workspace ?? MatchingWorkspace())
+        }
+        return try matchTile(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
                       workspace: workspace, pipelined: true)
     }
 

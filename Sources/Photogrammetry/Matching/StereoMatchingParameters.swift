@@ -29,6 +29,19 @@ public enum SubpixelMethod: String, Sendable, Hashable, CaseIterable {
     case windowZSSD
 }
 
+/// Which disparities each pixel searches.
+public enum DisparitySearch: String, Sendable, Hashable, CaseIterable {
+    /// Every disparity of the range at every pixel (the reference; O(W·H·D)).
+    case full
+    /// Coarse to fine (after tSGM, Rothermel et al. 2012): the pair is first matched at half
+    /// resolution over the halved range (recursively while that gains), then each full-resolution
+    /// tile searches only the window spanned by twice the coarse disparities around it, widened by
+    /// a margin (`PyramidMatching.swift`). Falls back to `.full` where a coarse level cannot gain:
+    /// ranges of fewer than `pyramidMinimumRange` disparities, images under `pyramidMinimumSide`
+    /// pixels on a side; tiles whose neighbourhood has no valid coarse disparity search the full range.
+    case pyramid
+}
+
 /// Everything the dense matcher needs besides the images and the disparity range. A value:
 /// pass the same one to every tile. Costs and penalties are in census Hamming units (one unit =
 /// one differing bit).
@@ -68,6 +81,8 @@ public struct StereoMatchingParameters: Sendable, Hashable {
     public var speckleRange: Float = 2
     /// A 3x3 median (over valid neighbours only) after the filters.
     public var medianFilter: Bool = true
+    /// Full search or coarse-to-fine search of a predicted window (`DisparitySearch`).
+    public var search: DisparitySearch = .full
     /// The largest cost volume one call may allocate (bytes); `matchTiled` picks tiles that fit.
     public var memoryLimit: Int = 512 << 20
 

@@ -15,7 +15,7 @@ extension StereoMatcher {
     /// - Parameters:
     ///   - tileSize: the side of the kept square tiles; nil picks the tile shape that fits with the
     ///     least computed area (`tileShape`: full-width strips when they fit, which recompute no
-    ///     columns).
+    ///     columns). Unused with `parameters.search == .pyramid`, which picks its own fine tiles.
     ///   - workspace: buffers reused by every tile (and by later calls); nil allocates one.
     /// - Throws: as `match`; `.volumeTooLarge` when even a 16-pixel tile does not fit.
     /// - Complexity: O(W·H·D·paths) time; memory bounded by the tile, not the image.
@@ -27,6 +27,10 @@ extension StereoMatcher {
         let workspace = workspace ?? MatchingWorkspace()
         try parameters.validate()
         try checkPair(left.width, left.height, right.width, right.height)
+        if parameters.search == .pyramid {
+            return try matchPyramid(left: left, right: right, disparities: disparities, parameters: parameters,
+                                    nodata: nodata, workspace: workspace)
+        }
         let (width, height) = (left.width, left.height)
         let count = disparities.count
         if tileSize == nil && estimatedBytes(width: width, height: height, disparityCount: count) <= parameters.memoryLimit {
