@@ -25,7 +25,7 @@ struct DSMFanOutTests {
         }
     }
 
-    @Test("a point file round-trips its chunks under their request-wide job numbers; a bad file is named in the error")
+    @Test("a point file round-trips its jobs (request-wide numbers, pairs, row offsets) and points; a bad file is named in the error")
     func pointFileRoundTrip() throws {
         let folder = NSTemporaryDirectory() + "relief-fanout-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -34,17 +34,21 @@ struct DSMFanOutTests {
         let part = try PointSpill(besideOutput: folder + "/part", grid: grid, jobs: 3)
         try part.append(job: 0, pair: 0, x: [1, 2], y: [3, 4], z: [5, 6], confidences: [0.5, 0.25])
         try part.append(job: 2, pair: 1, x: [7], y: [8], z: [.nan], confidences: [1])
-        #expect(try part.export(globalJobs: [4, 5, 6], to: folder + "/tile-0.points") == 3)
+        let entries = [PointSpill.FileEntry(job: 4, pair: 0, count: 0, rowOffset: -0.75),
+                       PointSpill.FileEntry(job: 5, pair: 0, count: 0, rowOffset: nil),
+                       PointSpill.FileEntry(job: 6, pair: 1, count: 0, rowOffset: 1.5)]
+        #expect(try part.export(entries, to: folder + "/tile-0.points") == 3)
         part.remove()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["tile-0.points"], "a temporary file is left")
         let merged = try PointSpill(besideOutput: folder + "/dsm.tif", grid: grid, jobs: 8)
         defer { merged.remove() }
-        #expect(try merged.importFile(folder + "/tile-0.points") == 3)
+        let read = try merged.importFile(folder + "/tile-0.points")
+        #expect(read.map(\.job) == [4, 5, 6] && read.map(\.count) == [2, 0, 1] && read.map(\.rowOffset) == [-0.75, nil, 1.5])
         let chunks = merged.chunks
         #expect(chunks.indices.filter { chunks[$0] != nil } == [4, 6])
         let six = try merged.read(try #require(chunks[6]))
         #expect(six.x == [7] && six.y == [8] && six.z[0].isNaN && six.confidences == [1] && chunks[6]?.pair == 1)
-        try Data("RELIEFP1".utf8 + [1, 0]).write(to: URL(fileURLWithPath: folder + "/bad.points"))
+        try Data("RELIEFP2".utf8 + [1, 0]).write(to: URL(fileURLWithPath: folder + "/bad.points"))
         #expect(throws: DSMPipelineError.invalidConfiguration("cannot read the point file \(folder)/bad.points: truncated")) {
             try merged.importFile(folder + "/bad.points")
         }

@@ -50,7 +50,9 @@ extension QueueSerialTests {
                                               "--tile", "\(c.tile)", "--output", output, "--queue", queue, "--input-root", c.inputRoot,
                                               "--output-root", out])
                 #expect(s.status == 0, "submit failed: \(s.err)")
-                return try #require(try await q.list(state: .queued, limit: 1).first?.id)
+                // `{"created":true,"job":{...}}` (the workers may have claimed it already).
+                let o = try JSONSerialization.jsonObject(with: Data(s.out.utf8)) as? [String: Any]
+                return try #require((o?["job"] as? [String: Any])?["id"] as? NSNumber).int64Value
             }
             func finished(_ id: Int64, seconds: Double) async throws -> Job {
                 _ = try await waitUntil(seconds: seconds) { try await q.job(id: id)?.state.isFinal ?? false }

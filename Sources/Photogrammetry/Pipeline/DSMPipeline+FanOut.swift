@@ -82,10 +82,10 @@ extension DSMPipeline {
     }
 
     /// One part of a fanned-out request: matches and triangulates the jobs whose tile starts in
-    /// `part` (a window of `layout.parts`), exactly as `run` does them (the tiles whose row offset
-    /// cannot be measured take the median of this part's tiles, not of the whole ROI: the one
-    /// place a part may differ from the one-job run), and writes their points, projected onto the
-    /// layout's grid, to `path` (`PointSpill.export`: a temporary name, renamed when complete).
+    /// `part` (a window of `layout.parts`) as `run` does them, and writes their points, projected
+    /// onto the layout's grid, and each tile's row offset to `path` (`PointSpill.export`: a
+    /// temporary name, renamed when complete). The tiles whose row offset cannot be measured are
+    /// left for the merge, which redoes them with the median of the whole ROI as `run` does.
     /// `c.roi`, `c.heights` and `c.tileSize` are not used: the layout's are. A part without a job
     /// writes an empty file.
     /// - Throws: as `run`'s matching (`DSMPipelineError.cancelled`, `.tilesFailed`), and
@@ -111,25 +111,50 @@ extension DSMPipeline {
                                   heights: layout.heights, grid: grid)
         let spill = try PointSpill(besideOutput: path, grid: grid, jobs: jobs.count)
         defer { spill.remove() }
-        _ = try matchTiles(jobs, workers: max(1, min(plan.workers, jobs.count)), reference: reference, secondaries: secondaries,
-                           heights: layout.heights, configuration: c, store: nil, spill: spill, start: start,
-                           progress: progress, isCancelled: isCancelled)
-        let points = try spill.export(globalJobs: indices, to: path)
+        let parts = try matchTiles(jobs, workers: max(1, min(plan.workers, jobs.count)), reference: reference, secondaries: secondaries,
+                                   heights: layout.heights, configuration: c, store: nil, spill: spill, start: start, redo: false,
+                                   progress: progress, isCancelled: isCancelled)
+        let entries = indices.indices.map { k in
+            PointSpill.FileEntry(job: indices[k], pair: jobs[k].pair, count: parts[k].count, rowOffset: parts[k].rowOffset)
+        }
+        let points = try spill.export(entries, to: path)
         return DSMPartSummary(tiles: jobs.count, points: points, seconds: Date().timeIntervalSince(start))
     }
 
     /// The merge of a fanned-out request: the parts' point files (any order) fused and rasterised
     /// onto the layout's grid into `c.output` (and `c.pointCloud`, `c.confidence` when asked),
-    /// as `run` writes them from its own points.
+    /// as `run` writes them from its own points. The tiles whose row offset could not be measured
+    /// are first matched again here with their pair's median over the whole ROI
+    /// (`redoWithPairRowOffset`, as in `run`), which needs the images.
     /// - Throws: `DSMPipelineError.noPoints` when the files hold none, `.invalidConfiguration`
-    ///   for an unreadable file, and `run`'s output errors.
+    ///   for an unreadable file or a job in none of them, and `run`'s output errors.
     public static func rasterize(configuration c: DSMConfiguration, layout: DSMLayout, pointFiles: [String]) throws -> DSMSummary {
         let grid = try layout.grid()
-        let spill = try PointSpill(besideOutput: c.output, grid: grid, jobs: layout.jobs.count)
+        let jobs = layout.jobs
+        let spill = try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count)
         defer { spill.remove() }
-        var count = 0
-        for file in pointFiles { count += try spill.importFile(file) }
-        guard count > 0 else { throw DSMPipelineError.noPoints(roi: layout.windows.first ?? Window(x: 0, y: 0, width: 0, height: 0)) }
+        var found = [TilePoints?](repeating: nil, count: jobs.count)
+        for file in pointFiles {
+            for e in try spill.importFile(file) {
+                var t = TilePoints(rowOffset: e.rowOffset)
+                t.spilledCount = e.count
+                found[e.job] = t
+            }
+        }
+        if let k = found.firstIndex(where: { $0 == nil }) {
+            throw DSMPipelineError.invalidConfiguration("the point files hold no result for tile \(jobs[k].tile) of pair \(jobs[k].pair)")
+        }
+        var parts = found.map { $0! }
+        if c.correctRowOffset, parts.contains(where: { $0.rowOffset == nil }) {
+            let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
+            let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
+            redoWithPairRowOffset(&parts, jobs: jobs, workers: max(1, c.threads ?? ProcessInfo.processInfo.activeProcessorCount),
+                                  reference: reference, secondaries: secondaries, heights: layout.heights, configuration: c,
+                                  store: nil, spill: spill)
+        }
+        guard parts.contains(where: { $0.count > 0 }) else {
+            throw DSMPipelineError.noPoints(roi: layout.windows.first ?? Window(x: 0, y: 0, width: 0, height: 0))
+        }
         return try writeOutputs(spill: spill, grid: grid, configuration: c)
     }
 }

@@ -55,11 +55,12 @@ extension DSMPipeline {
     /// Matches and triangulates `jobs`, `workers` tiles at once (workers pull job indices; one
     /// matching workspace each), spilling each tile's points when `spill` is given (chunk k is
     /// job k), then redoes the tiles without a row offset with their pair's median
-    /// (`redoWithPairRowOffset`). Returns each job's points (statistics only when spilled).
+    /// (`redoWithPairRowOffset`) unless `redo` is false. Returns each job's points (statistics
+    /// only when spilled).
     /// - Throws: `DSMPipelineError.cancelled` when `isCancelled` answered true, `.tilesFailed`.
     static func matchTiles(
         _ jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage], heights: ClosedRange<Double>,
-        configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?, start: Date,
+        configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?, start: Date, redo: Bool = true,
         progress: (@Sendable (DSMProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?
     ) throws -> [TilePoints] {
         let next = Atomic<Int>(0)
@@ -101,7 +102,7 @@ extension DSMPipeline {
         }
         var parts = results.map { $0! }
         // Tiles whose own row offset could not be measured: again, with their pair's median.
-        if c.correctRowOffset {
+        if c.correctRowOffset && redo {
             redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
                                   heights: heights, configuration: c, store: store, spill: spill)
         }

@@ -57,6 +57,7 @@ extension StandardJobRunner {
         let path = DSMTileRequest.pointFile(folder: folder, index: t.index)
         let c = try dsmConfiguration(t.request, output: path)
         if context.isCancelled() { throw JobFailure.cancelled }
+        context.reportProgress(2, "match")
         let summary: DSMPartSummary
         do {
             summary = try DSMPipeline.matchPoints(
