@@ -42,7 +42,9 @@ run() {
         sleep 0.1
     done
     local end; end=$(date +%s.%N)
-    kill -TERM "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+    # SIGTERM to the workers (children of /usr/bin/time, which then writes their CPU times).
+    for i in "${pids[@]}"; do pkill -TERM -P "$i" || true; done
+    wait "${pids[@]}" 2>/dev/null || true
     local cpu; cpu=$(cat "$T"/time-"$name"-* | awk '{ s += $1 + $2 } END { printf "%.1f", s }')
     local status; status=$("$W" status 1 --queue "$q")
     local merge; merge=$(echo "$status" | field 'round(json.loads(d["result"]).get("mergeSeconds", 0), 2)')
