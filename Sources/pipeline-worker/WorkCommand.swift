@@ -82,7 +82,16 @@ struct WorkCommand: AsyncParsableCommand {
             logger.info("metrics on http://0.0.0.0:\(metricsPort)/metrics")
             gaugeTask = Task { await QueueGauges.update(queue: queue, logger: logger) }
         }
+        // Tile folders of fanned-out jobs that ended without a merge (see `FanOutJanitor`).
+        let janitor = Task {
+            while !Task.isCancelled {
+                let removed = await FanOutJanitor.sweep(queue: queue, outputRoot: confinement.outputRoot)
+                if !removed.isEmpty { logger.info("removed tile folders of finished jobs", metadata: ["folders": "\(removed)"]) }
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+            }
+        }
         await worker.run()
+        janitor.cancel()
         gaugeTask?.cancel()
         server?.stop()
         withExtendedLifetime(signals) {}

@@ -95,7 +95,8 @@ extension QueueSerialTests {
             #expect(Set(ranBy.compactMap { $0 }).count == 2, "the tiles were not shared by the two workers: \(ranBy)")
             #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/fan/dsm.tif")) == referenceBytes,
                     "the merged DSM differs from the one-job DSM")
-            #expect(leftovers().isEmpty, "temporary files left: \(leftovers())")
+            // The tile folder goes once the success is recorded (the worker's `succeeded` hook, just after).
+            #expect(try await waitUntil(seconds: 10) { leftovers().isEmpty }, "temporary files left: \(leftovers())")
 
             // A worker killed during a tile: the other takes the tile after the lease.
             let killJob = try await submit("kill")
@@ -118,7 +119,8 @@ extension QueueSerialTests {
             #expect(retried.state == .succeeded && retried.attempts == 2)
             #expect(runBy(retried).map { $0 != killedName } == true, "the retried tile names \(runBy(retried) ?? "nobody")")
             #expect(try Data(contentsOf: URL(fileURLWithPath: out + "/kill/dsm.tif")) == referenceBytes)
-            #expect(leftovers().isEmpty, "temporary files left: \(leftovers())")
+            // The tile folder goes once the success is recorded (the worker's `succeeded` hook, just after).
+            #expect(try await waitUntil(seconds: 10) { leftovers().isEmpty }, "temporary files left: \(leftovers())")
             await q.shutdown()
         }
     }

@@ -62,4 +62,23 @@ struct WorkerFanOutTests {
         #expect(parent.lastError == "tile 1: bad tile")
         #expect(children[1].state == .failed)
     }
+
+    @Test("the janitor removes the tile folders of final or unknown jobs, keeps those of live jobs")
+    func janitor() async throws {
+        let base = try makeTemporaryFolder()
+        defer { removeFolder(base) }
+        let q = try SQLiteJobQueue(folder: base + "/q")
+        let failed = try await q.submit(NewJob(kind: "dsm", payload: "{}")).job.id
+        _ = try #require(try await q.claim(owner: "w", leaseSeconds: 30))
+        _ = try await q.fail(id: failed, owner: "w", error: "tile 0: boom", retryable: false)
+        let live = try await q.submit(NewJob(kind: "dsm", payload: "{}")).job.id
+        let staging = base + "/out/.relief-staging"
+        for name in ["fanout-\(failed)", "fanout-\(live)", "fanout-999", "fanout-x", "job-1-attempt-1"] {
+            try FileManager.default.createDirectory(atPath: staging + "/" + name + "/sub", withIntermediateDirectories: true)
+        }
+        let removed = await FanOutJanitor.sweep(queue: q, outputRoot: base + "/out")
+        #expect(removed.sorted() == ["fanout-\(failed)", "fanout-999"].sorted())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).sorted() == ["fanout-\(live)", "fanout-x", "job-1-attempt-1"])
+        await q.shutdown()
+    }
 }

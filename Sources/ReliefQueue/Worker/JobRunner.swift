@@ -56,8 +56,12 @@ public protocol JobRunner: Sendable {
     func run(_ context: JobContext) throws -> String?
     /// Kinds whose jobs may fan out: the worker reads their children before running them.
     var fanOutKinds: Set<String> { get }
+    /// Called once the queue recorded `job` as succeeded (not when the lease was lost): removes
+    /// what the job's retries would have needed (a fan-out's shared tile folder).
+    func succeeded(_ job: Job)
 }
 
 extension JobRunner {
     public var fanOutKinds: Set<String> { [] }
+    public func succeeded(_ job: Job) {}
 }

@@ -90,13 +90,20 @@ extension StandardJobRunner {
             throw Self.failure(e)
         }
         context.reportProgress(97, "publish")
+        // The tile folder stays until the queue recorded the success (`succeeded(_:)`): a merge
+        // killed after the publication runs again from the same files.
         let paths = try staging.publish(["dsm.tif"], to: folder)
-        try? FileManager.default.removeItem(atPath: shared)
         let g = dsm.grid
         let valid = Double(dsm.validCells) / Double(max(1, g.width * g.height))
         return #"{"outputs":["# + paths.map { "\"\($0)\"" }.joined(separator: ",")
             + #"],"width":\#(g.width),"height":\#(g.height),"validShare":\#(valid),"tiles":\#(tiles.count),"#
             + #""mergeSeconds":\#(Date().timeIntervalSince(start))}"#
+    }
+
+    /// A fanned-out `dsm` job recorded succeeded: its tile folder goes.
+    public func succeeded(_ job: Job) {
+        guard job.kind == "dsm" else { return }
+        try? FileManager.default.removeItem(atPath: confinement.outputRoot + "/" + DSMTileRequest.folder(parent: job.id))
     }
 
     static func failure(_ e: DSMPipelineError) -> JobFailure {

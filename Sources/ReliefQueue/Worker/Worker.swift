@@ -128,6 +128,7 @@ public final class Worker: Sendable {
             case .success(let result):
                 let done = try await persist("complete", logger) { try await self.queue.complete(id: job.id, owner: self.options.name, result: result) }
                 outcomeLabel = done ? "succeeded" : "lease_lost"
+                if done { runner.succeeded(job) }
                 logger.info(done ? "job succeeded" : "job finished but its lease was lost", metadata: ["seconds": "\(seconds)"])
             case .failure(let split as JobSplit):
                 let next = try await persist("split", logger) {
