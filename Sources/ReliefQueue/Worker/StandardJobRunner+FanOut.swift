@@ -64,7 +64,12 @@ extension StandardJobRunner {
                 configuration: c, layout: t.layout, part: Window(x: t.part[0], y: t.part[1], width: t.part[2], height: t.part[3]),
                 to: path, progress: { p in context.reportProgress(2 + 97 * p.fraction, "tiles \(p.tilesDone)/\(p.tilesTotal)") },
                 isCancelled: context.isCancelled)
-        } catch let e as DSMPipelineError { throw Self.failure(e) }
+        } catch let e as DSMPipelineError {
+            // The configuration was validated above: an invalid-configuration error here is the
+            // shared folder's I/O (the spill, the point file), worth another attempt.
+            if case .invalidConfiguration = e { throw JobFailure.transient("\(e)") }
+            throw Self.failure(e)
+        }
         return #"{"tile":\#(t.index),"points":\#(summary.points),"tiles":\#(summary.tiles),"#
             + #""worker":"\#(context.job.leaseOwner ?? "")","seconds":\#(summary.seconds)}"#
     }
