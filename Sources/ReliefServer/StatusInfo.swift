@@ -6,6 +6,8 @@ func ogcStatus(_ job: Job) -> String {
     switch job.state {
     case .queued: job.cancelRequested ? "dismissed" : "accepted"
     case .running: job.cancelRequested ? "dismissed" : "running"
+    // Fanned out (a large DSM): its tiles run as child jobs; the step says how many are done.
+    case .waiting: "running"
     case .succeeded: "successful"
     case .failed: "failed"
     case .cancelled: "dismissed"

@@ -10,9 +10,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let queue = try await queueOptions.open()
         let job = try await queue.job(id: id)
+        let children = job == nil ? [] : try await queue.children(of: id)
         await queue.shutdown()
         guard let job else { throw ValidationError("no job \(id)") }
-        print(jobJSON(job))
+        print(children.isEmpty ? jobJSON(job) : fanOutJSON(job, children: children))
     }
 }
 
@@ -37,7 +38,7 @@ struct CancelCommand: AsyncParsableCommand {
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List jobs, newest first: id, state, kind, attempts, progress.")
     @OptionGroup var queueOptions: QueueOptions
-    @Option(help: "Only jobs in this state: queued, running, succeeded, failed, cancelled.") var state: String?
+    @Option(help: "Only jobs in this state: queued, running, waiting (a fanned-out DSM waiting for its tiles), succeeded, failed, cancelled.") var state: String?
     @Option(help: "At most this many (default 100).") var limit: Int = 100
 
     func validate() throws {
@@ -55,4 +56,25 @@ struct ListCommand: AsyncParsableCommand {
         }
         print(JobState.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
     }
+}
+
+/// A fanned-out job's JSON with its children's summary: `"children": {"states": {state: count},
+/// "tiles": [{"tile", "id", "state", "attempts", "progress", "worker" (lease owner), "error"}]}`.
+func fanOutJSON(_ job: Job, children: [Job]) -> String {
+    var object = (try? JSONSerialization.jsonObject(with: Data(jobJSON(job).utf8))) as? [String: Any] ?? [:]
+    var states: [String: Int] = [:]
+    for c in children { states[c.state.rawValue, default: 0] += 1 }
+    object["children"] = [
+        "states": states,
+        "tiles": children.enumerated().map { k, c -> [String: Any] in
+            var t: [String: Any] = ["tile": k, "id": c.id, "state": c.state.rawValue, "attempts": c.attempts, "progress": c.progress]
+            // The worker holding a running tile, or the one that ran a finished tile (its result names it).
+            let result = c.result.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            if let o = c.leaseOwner ?? result?["worker"] as? String { t["worker"] = o }
+            if let e = c.lastError { t["error"] = e }
+            return t
+        },
+    ]
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    return String(decoding: data, as: UTF8.self)
 }

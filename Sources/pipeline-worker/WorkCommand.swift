@@ -29,6 +29,17 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between claims when the queue is empty.", visibility: .hidden))
     var poll: Double = 0.5
 
+    @Option(help: ArgumentHelp(
+        "A DSM job matching more reference pixels than this (N or WxH, default 4096x4096; 0: never) fans out into tile jobs any worker takes, then a merge. All workers of a queue must use the same value and share the output root.",
+        valueName: "pixels"))
+    var splitAbove: String = "4096x4096"
+
+    /// `--split-above` in pixels, nil for never.
+    var splitAbovePixels: Int? {
+        let n = parsePixelCount(splitAbove) ?? 0
+        return n > 0 ? n : nil
+    }
+
     @Option(help: "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics.")
     var metricsPort: Int?
 
@@ -40,6 +51,7 @@ struct WorkCommand: AsyncParsableCommand {
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         if let heartbeat { guard heartbeat > 0, heartbeat < lease else { throw ValidationError("--heartbeat must be in (0, lease)") } }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard parsePixelCount(splitAbove) != nil else { throw ValidationError("--split-above must be a pixel count N or WxH, got '\(splitAbove)'") }
         if let metricsPort { guard (1...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be in 1...65535") } }
     }
 
@@ -60,7 +72,7 @@ struct WorkCommand: AsyncParsableCommand {
         options.leaseSeconds = lease
         options.heartbeatSeconds = heartbeat ?? min(lease / 3, 2)
         options.pollSeconds = poll
-        let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads),
+        let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads, splitAbove: splitAbovePixels),
                             options: options, logger: logger)
         let signals = SignalWatcher(worker: worker)
         var server: MetricsServer?
@@ -70,7 +82,16 @@ struct WorkCommand: AsyncParsableCommand {
             logger.info("metrics on http://0.0.0.0:\(metricsPort)/metrics")
             gaugeTask = Task { await QueueGauges.update(queue: queue, logger: logger) }
         }
+        // Tile folders of fanned-out jobs that ended without a merge (see `FanOutJanitor`).
+        let janitor = Task {
+            while !Task.isCancelled {
+                let removed = await FanOutJanitor.sweep(queue: queue, outputRoot: confinement.outputRoot)
+                if !removed.isEmpty { logger.info("removed tile folders of finished jobs", metadata: ["folders": "\(removed)"]) }
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+            }
+        }
         await worker.run()
+        janitor.cancel()
         gaugeTask?.cancel()
         server?.stop()
         withExtendedLifetime(signals) {}
@@ -111,4 +132,12 @@ enum QueueGauges {
             try? await Task.sleep(nanoseconds: 5_000_000_000)
         }
     }
+}
+
+/// A pixel count written N or WxH (non-negative); nil when malformed.
+func parsePixelCount(_ text: String) -> Int? {
+    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+    guard (1...2).contains(parts.count), parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+    let (n, overflow) = parts.count == 1 ? (parts[0]!, false) : parts[0]!.multipliedReportingOverflow(by: parts[1]!)
+    return overflow ? nil : n
 }

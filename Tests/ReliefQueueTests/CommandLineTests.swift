@@ -51,7 +51,19 @@ extension QueueSerialTests {
             #expect(text.contains(#"relief_jobs_finished_total{kind="probe",outcome="succeeded"} 3"#), "\(text)")
             #expect(text.contains("relief_job_duration_seconds_count"))
             #expect(text.contains(#"relief_jobs{state="queued"}"#))
+            #expect(text.contains(#"relief_jobs{state="waiting"}"#))
             await q.shutdown()
+        }
+
+        @Test("work --split-above takes N or WxH and rejects anything else; its help says what it is")
+        func splitAbove() throws {
+            let help = try WorkerBinary.run(["work", "--help"])
+            #expect(help.out.contains("--split-above") && help.out.contains("4096x4096"), "\(help.out)")
+            for bad in ["12x", "5y", "big", "4096x4096x2"] {
+                let r = try WorkerBinary.run(["work", "--split-above", bad, "--queue", "/nonexistent/q", "--input-root", "/tmp", "--output-root", "/tmp"])
+                #expect(r.status != 0)
+                #expect(r.err.contains("--split-above must be a pixel count"), "\(bad): \(r.err)")
+            }
         }
     }
 }

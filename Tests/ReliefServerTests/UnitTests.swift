@@ -1,5 +1,6 @@
 import Foundation
 @testable import ReliefServer
+@testable import ReliefQueue
 import Testing
 
 @Suite("HTTP pieces") struct UnitTests {
@@ -54,5 +55,17 @@ import Testing
         // 2026-11-25T20:00:00Z is 1795636800 s after 1970 (date -u -d @1795636800).
         #expect(iso8601(1_795_636_800.25) == "2026-11-25T20:00:00.250Z")
         #expect(iso8601(0) == "1970-01-01T00:00:00.000Z")
+    }
+}
+
+/// A fanned-out DSM job (`waiting` for its tile jobs) reads as OGC `running`; a cancel of it as `dismissed`.
+@Suite("OGC status of queue states") struct OGCStatusTests {
+    @Test func waitingReadsAsRunning() {
+        var job = Job(id: 1, kind: "dsm", payload: "{}", state: .waiting, priority: 0, attempts: 0, maxAttempts: 5, runAt: 0,
+                      leaseOwner: nil, leaseExpiresAt: nil, cancelRequested: false, progress: 50, step: "tiles 2/4", lastError: nil,
+                      result: nil, idempotencyKey: nil, parentID: nil, createdAt: 0, updatedAt: 0, finishedAt: nil)
+        #expect(ogcStatus(job) == "running")
+        job.state = .cancelled
+        #expect(ogcStatus(job) == "dismissed")
     }
 }

@@ -40,77 +40,18 @@ public enum DSMPipeline {
                 throw DSMPipelineError.invalidConfiguration("the \(option) output folder \(dir) does not exist")
             }
         }
-        let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
-        let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
-        let geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
+        let prep = try prepare(c)
+        let (reference, secondaries, geometry, grid, plan, jobs) = (prep.reference, prep.secondaries, prep.geometry, prep.grid, prep.plan, prep.jobs)
         let roi = geometry.roi
         let heights = geometry.heights
-        // The DSM grid first: the points are projected onto it as their tiles finish.
-        let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
-        // The tile side and the tiles in flight that keep the peak memory under the limit.
-        let pairROIs = geometry.pairs.map(\.roi)
-        let roiPoints = pairROIs.reduce(0) { $0 + $1.pixelCount }
-        let plan = try MemoryPlan.choose(
-            limit: c.memoryLimit, tileSize: c.tileSize, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
-            points: c.spillsPoints ? 0 : roiPoints,
-            rasterizationBytes: c.spillsPoints ? MemoryPlan.rasterizationBytes(grid: grid, points: roiPoints, parameters: c.rasterization) : 0
-        ) { side in
-            try MemoryPlan.tileBytes(side: side, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
-                                     heights: heights.closedRange, parameters: c.rectification)
-                + (c.spillsPoints ? MemoryPlan.spilledTilePointBytes * side * side : 0)
-        }
-        // Each pair has its own part of the reference (its ROI); the same tile grid for all.
-        let jobs = pairROIs.indices.flatMap { p in Self.tiles(of: pairROIs[p], size: plan.tileSize).map { TileJob(pair: p, tile: $0) } }
         let store = try c.keepTiles.map { try TileStore(folder: $0, configuration: c, heights: heights.closedRange) }
         // The points on disk, binned by output tile after the matching; removed whatever happens.
         let spill = c.spillsPoints ? try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count) : nil
         defer { spill?.remove() }
-
-        // Tiles in parallel: workers pull job indices; one matching workspace per worker.
         let workers = max(1, min(plan.workers, jobs.count))
-        let next = Atomic<Int>(0)
-        let stop = Atomic<Bool>(false)
-        let state = Mutex<(results: [TilePoints?], failures: [DSMPipelineError.TileFailure], done: Int)>(
-            (Array(repeating: nil, count: jobs.count), [], 0))
-        let total = jobs.count
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let workspace = MatchingWorkspace()
-            while true {
-                if stop.load(ordering: .relaxed) { break }
-                if let isCancelled, isCancelled() {
-                    stop.store(true, ordering: .relaxed)
-                    break
-                }
-                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard k < total else { break }
-                let job = jobs[k], secondary = secondaries[job.pair]
-                let outcome = runJob(job, reference: reference, secondary: secondary, heights: heights.closedRange,
-                                     configuration: c, workspace: workspace, store: store)
-                    .flatMap { points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }
-                let done = state.withLock { s -> Int in
-                    switch outcome {
-                    case .success(let points): s.results[k] = points
-                    case .failure(let error):
-                        let name = c.secondaryImages.count > 1 ? " with \(secondary.path)" : ""
-                        s.failures.append(.init(tile: job.tile, message: String(describing: error) + name))
-                    }
-                    s.done += 1
-                    return s.done
-                }
-                progress?(DSMProgress(tilesDone: done, tilesTotal: total, elapsed: Date().timeIntervalSince(start)))
-            }
-        }
-        let (results, failures, done) = state.withLock { ($0.results, $0.failures, $0.done) }
-        if stop.load(ordering: .relaxed) { throw DSMPipelineError.cancelled(tilesDone: done, tilesTotal: total) }
-        guard failures.isEmpty else {
-            throw DSMPipelineError.tilesFailed(failures.sorted { ($0.tile.y, $0.tile.x) < ($1.tile.y, $1.tile.x) })
-        }
-        var parts = results.map { $0! }
-        // Tiles whose own row offset could not be measured: again, with their pair's median.
-        if c.correctRowOffset {
-            redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
-                                  heights: heights.closedRange, configuration: c, store: store, spill: spill)
-        }
+        let parts = try matchTiles(jobs, workers: workers, reference: reference, secondaries: secondaries,
+                                   heights: heights.closedRange, configuration: c, store: store, spill: spill,
+                                   start: start, progress: progress, isCancelled: isCancelled)
 
         let count = parts.reduce(0) { $0 + $1.count }
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Where a job is in its life. `queued` and `running` are live; the other three are final.
+/// Where a job is in its life. `queued`, `running` and `waiting` are live; the other three are final.
+/// `waiting`: a job that fanned out into child jobs (tiles of a large DSM) and waits for them; it
+/// is claimed again (to merge) once all its children succeeded, and fails when one fails for good.
 public enum JobState: String, Sendable, Codable, CaseIterable {
-    case queued, running, succeeded, failed, cancelled
+    case queued, running, waiting, succeeded, failed, cancelled
 
     public var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }
 }

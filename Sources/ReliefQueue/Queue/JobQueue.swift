@@ -28,9 +28,12 @@ public protocol JobQueue: Sendable {
     /// Adds a job, or returns the live or finished job with the same idempotency key (`created` false).
     func submit(_ job: NewJob) async throws -> (job: Job, created: Bool)
 
-    /// Takes the next job: queued ones whose `runAt` has passed, and running ones whose lease has
-    /// expired, highest priority first, then oldest. Counts an attempt. Running jobs whose lease
-    /// expired at their last attempt become `failed` ("worker lost"), cancelled ones `cancelled`.
+    /// Takes the next job: queued ones whose `runAt` has passed, running ones whose lease has
+    /// expired, and waiting ones whose children all succeeded, highest priority first, then
+    /// oldest. Counts an attempt. Running jobs whose lease expired at their last attempt become
+    /// `failed` ("worker lost"), cancelled ones `cancelled`; waiting jobs with a child failed or
+    /// cancelled for good become `failed` with "tile K: <the child's error>" (K: the child's
+    /// rank among its siblings, from 0), and their live children are cancelled.
     func claim(owner: String, leaseSeconds: Double) async throws -> Job?
 
     /// Extends the lease and writes the progress back.
@@ -46,9 +49,19 @@ public protocol JobQueue: Sendable {
     /// Gives the job back untouched (graceful stop): queued at once, this attempt not counted.
     func release(id: Int64, owner: String) async throws
 
-    /// Cancels a queued job at once, flags a running one (its worker stops at its next heartbeat).
-    /// Returns the job after the change; final jobs are left as they are.
+    /// Cancels a queued or waiting job at once, flags a running one (its worker stops at its next
+    /// heartbeat); the same for its children. Returns the job after the change; final jobs are
+    /// left as they are.
     func cancel(id: Int64) async throws -> Job
+
+    /// The worker's end of an attempt that fanned out (children submitted with `parentID` = id):
+    /// the job becomes `waiting`, this attempt not counted, its progress that of its children
+    /// (5 + 90 × succeeded / all) — or `cancelled`, with its children, when a cancel was asked
+    /// meanwhile. Returns the new state, nil when the lease was lost.
+    func wait(id: Int64, owner: String) async throws -> JobState?
+
+    /// The jobs `id` fanned out, in submission order (tile k is the k-th).
+    func children(of id: Int64) async throws -> [Job]
 
     /// The worker's acknowledgement of a cancellation: the job becomes `cancelled`.
     func markCancelled(id: Int64, owner: String) async throws
@@ -72,6 +85,23 @@ public func openQueue(_ url: String, policy: QueuePolicy = QueuePolicy()) async 
     let folder = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
     guard !folder.isEmpty else { throw QueueError.badURL(url) }
     return try SQLiteJobQueue(folder: folder, policy: policy)
+}
+
+/// SQL (the same text for both backends) of a fanned-out job's progress and step from its
+/// children: 5 + 90 × succeeded / all, "tiles DONE/ALL". `parent` is an SQL expression of its id.
+func childrenProgressSQL(parent: String) -> (progress: String, step: String) {
+    let done = "(SELECT COUNT(*) FROM jobs c WHERE c.parent_id = \(parent) AND c.state = 'succeeded')"
+    let all = "(SELECT COUNT(*) FROM jobs c WHERE c.parent_id = \(parent))"
+    return ("COALESCE(5 + 90.0 * \(done) / NULLIF(\(all), 0), 5)", "'tiles ' || \(done) || '/' || \(all)")
+}
+
+/// SQL of the error a failed fan-out takes from its first child failed or cancelled for good.
+func failedChildSQL(parent: String) -> String {
+    """
+    (SELECT 'tile ' || (SELECT COUNT(*) FROM jobs s WHERE s.parent_id = \(parent) AND s.id < c.id) || ': '
+       || CASE WHEN c.state = 'cancelled' THEN 'cancelled' ELSE COALESCE(c.last_error, 'failed') END
+     FROM jobs c WHERE c.parent_id = \(parent) AND c.state IN ('failed', 'cancelled') ORDER BY c.id LIMIT 1)
+    """
 }
 
 /// Seconds since 1970, the time unit of the queue.

@@ -145,7 +145,9 @@ public final class PostgresJobQueue: JobQueue {
                   || COALESCE(' (last error: ' || last_error || ')', '') END,
               lease_owner = NULL, finished_at = \(t), updated_at = \(t)
             WHERE state = 'running' AND lease_expires_at < \(t) AND (attempts >= max_attempts OR cancel_requested)
-            """) }
+            """)
+            try await failWaitingWithFailedChild(at: t)
+        }
         return try await jobs("claim", """
             WITH queued AS (
               SELECT id, priority FROM jobs WHERE state = 'queued' AND run_at <= \(t)
@@ -154,13 +156,58 @@ public final class PostgresJobQueue: JobQueue {
               SELECT id, priority FROM jobs
               WHERE state = 'running' AND lease_expires_at < \(t) AND attempts < max_attempts AND NOT cancel_requested
               ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+            ready AS (
+              SELECT id, priority FROM jobs
+              WHERE state = 'waiting' AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state <> 'succeeded')
+              ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED),
             pick AS (
-              SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired) AS c ORDER BY priority DESC, id LIMIT 1)
+              SELECT id FROM (SELECT * FROM queued UNION ALL SELECT * FROM expired UNION ALL SELECT * FROM ready) AS c
+              ORDER BY priority DESC, id LIMIT 1)
             UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = \(owner),
               lease_expires_at = \(t + leaseSeconds), updated_at = \(t), progress = 0, step = NULL
             WHERE id = (SELECT id FROM pick)
             RETURNING \(unescaped: Self.columns)
             """).first
+    }
+
+    /// Waiting jobs with a child failed or cancelled for good: `failed` with that child's error;
+    /// their live children cancelled (running ones flagged). Part of the rate-limited sweep.
+    private func failWaitingWithFailedChild(at t: Double) async throws {
+        let failed = try await jobs("claim (failed fan-outs)", """
+            UPDATE jobs SET state = 'failed', last_error = \(unescaped: failedChildSQL(parent: "jobs.id")),
+              finished_at = \(t), updated_at = \(t)
+            WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state IN ('failed', 'cancelled'))
+            RETURNING \(unescaped: Self.columns)
+            """)
+        for job in failed { try await cancelChildren(of: job.id, at: t) }
+    }
+
+    private func cancelChildren(of id: Int64, at t: Double) async throws {
+        _ = try await execute("cancel of the children of job \(id)", """
+            UPDATE jobs SET state = 'cancelled', finished_at = \(t), updated_at = \(t)
+            WHERE parent_id = \(id) AND state IN ('queued', 'waiting') RETURNING id
+            """)
+        _ = try await execute("cancel of the children of job \(id)", """
+            UPDATE jobs SET cancel_requested = TRUE, updated_at = \(t) WHERE parent_id = \(id) AND state = 'running' RETURNING id
+            """)
+    }
+
+    public func wait(id: Int64, owner: String) async throws -> JobState? {
+        let t = now()
+        let p = childrenProgressSQL(parent: "jobs.id")
+        guard let job = try await jobs("wait of job \(id) for its children", """
+            UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'waiting' END,
+              finished_at = CASE WHEN cancel_requested THEN \(t) ELSE NULL END, attempts = attempts - 1,
+              lease_owner = NULL, lease_expires_at = NULL, progress = \(unescaped: p.progress), step = \(unescaped: p.step),
+              updated_at = \(t)
+            WHERE id = \(id) AND state = 'running' AND lease_owner = \(owner) RETURNING \(unescaped: Self.columns)
+            """).first else { return nil }
+        if job.state == .cancelled { try await cancelChildren(of: id, at: t) }
+        return job.state
+    }
+
+    public func children(of id: Int64) async throws -> [Job] {
+        try await jobs("reading the children of job \(id)", "SELECT \(unescaped: Self.columns) FROM jobs WHERE parent_id = \(id) ORDER BY id")
     }
 
     public func heartbeat(id: Int64, owner: String, leaseSeconds: Double, progress: Double, step: String?) async throws -> HeartbeatReply {
@@ -184,10 +231,20 @@ public final class PostgresJobQueue: JobQueue {
 
     public func complete(id: Int64, owner: String, result: String?) async throws -> Bool {
         let t = now()
-        return try await execute("completion of job \(id)", """
+        guard let done = try await jobs("completion of job \(id)", """
             UPDATE jobs SET state = 'succeeded', result = \(result), progress = 100, lease_owner = NULL, lease_expires_at = NULL,
-              finished_at = \(t), updated_at = \(t) WHERE id = \(id) AND state = 'running' AND lease_owner = \(owner) RETURNING id
-            """) == 1
+              finished_at = \(t), updated_at = \(t) WHERE id = \(id) AND state = 'running' AND lease_owner = \(owner)
+            RETURNING \(unescaped: Self.columns)
+            """).first else { return false }
+        // A fanned-out parent shows its children's progress while it waits.
+        if let parent = done.parentID {
+            let p = childrenProgressSQL(parent: "jobs.id")
+            _ = try await execute("progress of job \(parent)", """
+                UPDATE jobs SET progress = \(unescaped: p.progress), step = \(unescaped: p.step), updated_at = \(t)
+                WHERE id = \(parent) AND state = 'waiting' RETURNING id
+                """)
+        }
+        return true
     }
 
     public func fail(id: Int64, owner: String, error: String, retryable: Bool) async throws -> JobState? {
@@ -224,11 +281,12 @@ public final class PostgresJobQueue: JobQueue {
     public func cancel(id: Int64) async throws -> Job {
         let t = now()
         _ = try await execute("cancel of job \(id)", """
-            UPDATE jobs SET state = 'cancelled', finished_at = \(t), updated_at = \(t) WHERE id = \(id) AND state = 'queued' RETURNING id
+            UPDATE jobs SET state = 'cancelled', finished_at = \(t), updated_at = \(t) WHERE id = \(id) AND state IN ('queued', 'waiting') RETURNING id
             """)
         _ = try await execute("cancel of job \(id)", """
             UPDATE jobs SET cancel_requested = TRUE, updated_at = \(t) WHERE id = \(id) AND state = 'running' RETURNING id
             """)
+        try await cancelChildren(of: id, at: t)
         guard let job = try await job(id: id) else { throw QueueError.notFound(id: id) }
         return job
     }

@@ -89,12 +89,18 @@ public final class SQLiteJobQueue: JobQueue {
                   lease_owner = NULL, finished_at = ?, updated_at = ?
                 WHERE state = 'running' AND lease_expires_at < ? AND (attempts >= max_attempts OR cancel_requested)
                 """, arguments: [t, t, t])
-            // Two index lookups (queued by priority, expired leases) rather than one OR that scans finished rows.
+            try Self.failWaitingWithFailedChild(db, at: t)
+            // Index lookups (queued by priority, expired leases, waiting) rather than one OR that scans finished rows.
             let candidates = try [
                 Row.fetchOne(db, sql: "SELECT id, priority FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY priority DESC, id LIMIT 1",
                              arguments: [t]),
                 Row.fetchOne(db, sql: "SELECT id, priority FROM jobs WHERE state = 'running' AND lease_expires_at < ? ORDER BY priority DESC, id LIMIT 1",
                              arguments: [t]),
+                Row.fetchOne(db, sql: """
+                    SELECT id, priority FROM jobs WHERE state = 'waiting'
+                      AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state <> 'succeeded')
+                    ORDER BY priority DESC, id LIMIT 1
+                    """),
             ].compactMap { $0.map { (id: $0["id"] as Int64, priority: $0["priority"] as Int) } }
             guard let id = candidates.min(by: { ($0.priority, -$0.id) > ($1.priority, -$1.id) })?.id else { return nil }
             try db.execute(sql: """
@@ -102,6 +108,51 @@ public final class SQLiteJobQueue: JobQueue {
                   updated_at = ?, progress = 0, step = NULL WHERE id = ?
                 """, arguments: [owner, t + leaseSeconds, t, id])
             return try Self.fetchJob(db, id: id)
+        }
+    }
+
+    /// Waiting jobs with a child failed or cancelled for good: `failed` with that child's error;
+    /// their live children cancelled (running ones flagged).
+    static func failWaitingWithFailedChild(_ db: Database, at t: Double) throws {
+        let failed = try Int64.fetchAll(db, sql: """
+            SELECT id FROM jobs WHERE state = 'waiting'
+              AND EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state IN ('failed', 'cancelled'))
+            """)
+        for id in failed {
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'failed', last_error = \(failedChildSQL(parent: "jobs.id")), finished_at = ?, updated_at = ?
+                WHERE id = ?
+                """, arguments: [t, t, id])
+            try cancelChildren(db, of: id, at: t)
+        }
+    }
+
+    static func cancelChildren(_ db: Database, of id: Int64, at t: Double) throws {
+        try db.execute(sql: "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE parent_id = ? AND state IN ('queued', 'waiting')",
+                       arguments: [t, t, id])
+        try db.execute(sql: "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE parent_id = ? AND state = 'running'",
+                       arguments: [t, id])
+    }
+
+    public func wait(id: Int64, owner: String) async throws -> JobState? {
+        try await write("wait of job \(id) for its children") { db in
+            let t = now()
+            let p = childrenProgressSQL(parent: "jobs.id")
+            try db.execute(sql: """
+                UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'waiting' END,
+                  finished_at = CASE WHEN cancel_requested THEN ? ELSE NULL END, attempts = attempts - 1,
+                  lease_owner = NULL, lease_expires_at = NULL, progress = \(p.progress), step = \(p.step), updated_at = ?
+                WHERE id = ? AND state = 'running' AND lease_owner = ?
+                """, arguments: [t, t, id, owner])
+            guard db.changesCount == 1, let job = try Self.fetchJob(db, id: id) else { return nil }
+            if job.state == .cancelled { try Self.cancelChildren(db, of: id, at: t) }
+            return job.state
+        }
+    }
+
+    public func children(of id: Int64) async throws -> [Job] {
+        try await read("reading the children of job \(id)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE parent_id = ? ORDER BY id", arguments: [id]).map(Job.init(row:))
         }
     }
 
@@ -125,7 +176,14 @@ public final class SQLiteJobQueue: JobQueue {
                 UPDATE jobs SET state = 'succeeded', result = ?, progress = 100, lease_owner = NULL, lease_expires_at = NULL,
                   finished_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?
                 """, arguments: [result, t, t, id, owner])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            // A fanned-out parent shows its children's progress while it waits.
+            let p = childrenProgressSQL(parent: "jobs.id")
+            try db.execute(sql: """
+                UPDATE jobs SET progress = \(p.progress), step = \(p.step), updated_at = ?
+                WHERE id = (SELECT parent_id FROM jobs WHERE id = ?) AND state = 'waiting'
+                """, arguments: [t, id])
+            return true
         }
     }
 
@@ -156,10 +214,11 @@ public final class SQLiteJobQueue: JobQueue {
     public func cancel(id: Int64) async throws -> Job {
         try await write("cancel of job \(id)") { db in
             let t = now()
-            try db.execute(sql: "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+            try db.execute(sql: "UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state IN ('queued', 'waiting')",
                            arguments: [t, t, id])
             try db.execute(sql: "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND state = 'running'",
                            arguments: [t, id])
+            try Self.cancelChildren(db, of: id, at: t)
             guard let job = try Self.fetchJob(db, id: id) else { throw QueueError.notFound(id: id) }
             return job
         }

@@ -6,6 +6,8 @@ public enum JobRequest: Sendable, Equatable {
     case dsm(DSMRequest)
     case pwh(PWHRequest)
     case probe(ProbeRequest)
+    /// A part of a fanned-out `dsm` job (made by workers, see `DSMTileRequest`).
+    case dsmTile(DSMTileRequest)
 
     public static let version = 1
     static let envelopeKeys = ["version", "kind"]
@@ -15,6 +17,7 @@ public enum JobRequest: Sendable, Equatable {
         case .dsm: "dsm"
         case .pwh: "pwh"
         case .probe: "probe"
+        case .dsmTile: "dsm-tile"
         }
     }
 
@@ -77,6 +80,14 @@ public enum JobRequest: Sendable, Equatable {
             if r.output == nil { r.output = "pwh-" + String(JobRequest.pwh(r).idempotencyKey.suffix(32).prefix(12)) }
             let folder = try confinement.output(r.output!, field: "output")
             return (.pwh(r), folder)
+        case .dsmTile(var t):
+            try t.validateValues()
+            guard case .dsm(let r) = try JobRequest.dsm(t.request).validate(confinement: confinement).request else {
+                preconditionFailure("a dsm request validates to a dsm request")
+            }
+            t.request = r
+            let folder = try confinement.output(t.folder, field: "folder")
+            return (.dsmTile(t), folder)
         case .probe(let r):
             guard ProbeRequest.enabled else { throw RequestError.unknownKind("probe") }
             guard r.sleepMilliseconds >= 0, r.sleepMilliseconds <= 600_000, r.failAttempts >= 0 else {
@@ -102,6 +113,7 @@ public enum JobRequest: Sendable, Equatable {
             switch kind {
             case "dsm": request = .dsm(try DSMRequest(from: decoder))
             case "pwh": request = .pwh(try PWHRequest(from: decoder))
+            case "dsm-tile": request = .dsmTile(try DSMTileRequest(from: decoder))
             case "probe" where ProbeRequest.enabled:
                 try rejectUnknownKeys(decoder, allowed: ["sleepMilliseconds", "sideEffect", "failAttempts", "tag"] + JobRequest.envelopeKeys, in: "probe request")
                 request = .probe(try ProbeRequest(from: decoder))
@@ -117,6 +129,7 @@ public enum JobRequest: Sendable, Equatable {
             case .dsm(let r): try r.encode(to: encoder)
             case .pwh(let r): try r.encode(to: encoder)
             case .probe(let r): try r.encode(to: encoder)
+            case .dsmTile(let r): try r.encode(to: encoder)
             }
         }
     }

@@ -8,11 +8,19 @@ public struct StandardJobRunner: JobRunner {
     public let confinement: PathConfinement
     /// Tiles of a DSM processed at once (nil: the number of cores).
     public let threads: Int?
+    /// A `dsm` job matching more reference pixels than this fans out into `dsm-tile` jobs any
+    /// worker can take, and a merge (see `StandardJobRunner+FanOut.swift`); nil: never.
+    public let splitAbove: Int?
+    /// `splitAbove`'s default: 4096 x 4096 reference pixels (about 2 minutes of matching on 2 cores).
+    public static let defaultSplitAbove = 4096 * 4096
 
-    public init(confinement: PathConfinement, threads: Int? = nil) {
+    public init(confinement: PathConfinement, threads: Int? = nil, splitAbove: Int? = StandardJobRunner.defaultSplitAbove) {
         self.confinement = confinement
         self.threads = threads
+        self.splitAbove = splitAbove
     }
+
+    public var fanOutKinds: Set<String> { ["dsm"] }
 
     public func run(_ context: JobContext) throws -> String? {
         let request: JobRequest
@@ -23,7 +31,10 @@ public struct StandardJobRunner: JobRunner {
             throw JobFailure.permanent("\(error)")
         }
         switch request {
-        case .dsm(let r): return try runDSM(r, folder: folder!, context: context)
+        case .dsm(let r):
+            if let split = try fanOut(r, folder: folder!, context: context) { return split }
+            return try runDSM(r, folder: folder!, context: context)
+        case .dsmTile(let t): return try runDSMTile(t, folder: folder!, context: context)
         case .pwh(let r): return try runPWH(r, folder: folder!, context: context)
         case .probe(let p): return try runProbe(p, context: context)
         }
@@ -33,22 +44,7 @@ public struct StandardJobRunner: JobRunner {
         let staging = try OutputStaging(outputRoot: confinement.outputRoot, jobID: context.job.id, attempt: context.job.attempts)
         defer { staging.removeLeftovers() }
         context.reportProgress(0, "prepare")
-        let geoidGrid = try (r.dem?.geoid ?? r.geoid).map { try Geoid(path: $0) }
-        let prior: HeightPrior = if let dem = r.dem {
-            .dem(path: dem.path, geoid: dem.geoid == nil ? nil : geoidGrid)
-        } else {
-            .range(try HeightRange.given(r.height!.value, margin: r.height!.margin))
-        }
-        var c = DSMConfiguration(reference: r.images[0].path, secondary: r.images[1].path, heights: prior,
-                                 output: staging.folder + "/dsm.tif")
-        c.referenceRPC = r.images[0].rpc
-        c.secondaryRPC = r.images[1].rpc
-        c.roi = r.roi.map { Window(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) }
-        c.resolution = r.resolution
-        if r.datum == "egm96" { c.datum = .geoid(try Geoid(path: r.geoid!)) }
-        if let tile = r.tile { c.tileSize = tile }
-        c.threads = threads
-        do { try c.validate() } catch { throw JobFailure.permanent("\(error)") }
+        let c = try dsmConfiguration(r, output: staging.folder + "/dsm.tif")
         if context.isCancelled() { throw JobFailure.cancelled }
         context.reportProgress(2, "match")
         let summary: DSMRunSummary
@@ -71,6 +67,27 @@ public struct StandardJobRunner: JobRunner {
         let g = summary.dsm.grid
         return #"{"outputs":["# + paths.map { "\"\($0)\"" }.joined(separator: ",")
             + #"],"width":\#(g.width),"height":\#(g.height),"validShare":\#(summary.validShare),"seconds":\#(summary.seconds)}"#
+    }
+
+    /// The pipeline's configuration of a request, writing the DSM to `output`.
+    /// - Throws: `JobFailure.permanent` for an invalid configuration; I/O errors (geoid) as they are.
+    func dsmConfiguration(_ r: DSMRequest, output: String) throws -> DSMConfiguration {
+        let geoidGrid = try (r.dem?.geoid ?? r.geoid).map { try Geoid(path: $0) }
+        let prior: HeightPrior = if let dem = r.dem {
+            .dem(path: dem.path, geoid: dem.geoid == nil ? nil : geoidGrid)
+        } else {
+            .range(try HeightRange.given(r.height!.value, margin: r.height!.margin))
+        }
+        var c = DSMConfiguration(reference: r.images[0].path, secondary: r.images[1].path, heights: prior, output: output)
+        c.referenceRPC = r.images[0].rpc
+        c.secondaryRPC = r.images[1].rpc
+        c.roi = r.roi.map { Window(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) }
+        c.resolution = r.resolution
+        if r.datum == "egm96" { c.datum = .geoid(try Geoid(path: r.geoid!)) }
+        if let tile = r.tile { c.tileSize = tile }
+        c.threads = threads
+        do { try c.validate() } catch { throw JobFailure.permanent("\(error)") }
+        return c
     }
 
     func runProbe(_ p: ProbeRequest, context: JobContext) throws -> String? {

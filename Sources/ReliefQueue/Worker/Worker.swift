@@ -96,11 +96,18 @@ public final class Worker: Sendable {
         let logger = log
         logger.info("job claimed", metadata: ["priority": "\(job.priority)"])
         let state = RunState()
+        let children: [Job]
+        if runner.fanOutKinds.contains(job.kind) {
+            // On failure, none: the runner splits again (the same children) and the job waits again.
+            children = (try? await persist("children", logger) { try await self.queue.children(of: job.id) }) ?? []
+        } else {
+            children = []
+        }
         let context = JobContext(
             job: job,
             isCancelled: { [self] in state.fields.withLock { $0.cancelRequested || $0.leaseLost } || self.isStopping },
             reportProgress: { p, s in state.fields.withLock { $0.progress = p; $0.step = s } },
-            logger: logger)
+            logger: logger, children: children)
         let heartbeat = Task { await heartbeatLoop(job, state: state, logger: logger) }
         let start = DispatchTime.now()
         let runner = self.runner
@@ -121,7 +128,19 @@ public final class Worker: Sendable {
             case .success(let result):
                 let done = try await persist("complete", logger) { try await self.queue.complete(id: job.id, owner: self.options.name, result: result) }
                 outcomeLabel = done ? "succeeded" : "lease_lost"
+                if done { runner.succeeded(job) }
                 logger.info(done ? "job succeeded" : "job finished but its lease was lost", metadata: ["seconds": "\(seconds)"])
+            case .failure(let split as JobSplit):
+                let next = try await persist("split", logger) {
+                    for var child in split.children {
+                        child.parentID = job.id
+                        child.priority = job.priority
+                        _ = try await self.queue.submit(child)
+                    }
+                    return try await self.queue.wait(id: job.id, owner: self.options.name)
+                }
+                outcomeLabel = "split"
+                logger.info("job fanned out", metadata: ["children": "\(split.children.count)", "state": "\(next.map(\.rawValue) ?? "lease lost")"])
             case .failure(JobFailure.cancelled) where fields.cancelRequested:
                 try await persist("cancel", logger) { try await self.queue.markCancelled(id: job.id, owner: self.options.name) }
                 outcomeLabel = "cancelled"

@@ -1,0 +1,111 @@
+import Dispatch
+import Foundation
+import Raster
+import Synchronization
+
+/// The phases of `DSMPipeline.run`, shared with the fanned-out run (`DSMPipeline+FanOut.swift`):
+/// prepare (geometry, grid, plan, tile jobs), match the tiles, then rasterise (`DSMOutputs.swift`).
+extension DSMPipeline {
+    /// What a run settles before matching: the images, the geometry (ROI, height range), the DSM
+    /// grid, the memory plan and the tile jobs (pairs × reference tiles, in this order).
+    struct Preparation {
+        let reference: StereoImage
+        let secondaries: [StereoImage]
+        let geometry: StereoGeometry
+        let grid: DSMGrid
+        let plan: MemoryPlan
+        let jobs: [TileJob]
+    }
+
+    static func prepare(_ c: DSMConfiguration) throws -> Preparation {
+        let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
+        let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
+        let geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
+        // The DSM grid first: the points are projected onto it as their tiles finish.
+        let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
+        let pairROIs = geometry.pairs.map(\.roi)
+        let plan = try memoryPlan(c, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
+                                  heights: geometry.heights.closedRange, grid: grid)
+        // Each pair has its own part of the reference (its ROI); the same tile grid for all.
+        let jobs = tileJobs(pairROIs: pairROIs, tileSize: plan.tileSize)
+        return Preparation(reference: reference, secondaries: secondaries, geometry: geometry, grid: grid, plan: plan, jobs: jobs)
+    }
+
+    /// Pair k's ROI cut into tiles of `tileSize`, pair after pair: the jobs' order, which is the
+    /// order the points are fused in.
+    static func tileJobs(pairROIs: [Window], tileSize: Int) -> [TileJob] {
+        pairROIs.indices.flatMap { p in tiles(of: pairROIs[p], size: tileSize).map { TileJob(pair: p, tile: $0) } }
+    }
+
+    /// The tile side and the tiles in flight that keep the peak memory under the limit.
+    static func memoryPlan(_ c: DSMConfiguration, reference: StereoImage, secondaries: [StereoImage], pairROIs: [Window],
+                           heights: ClosedRange<Double>, grid: DSMGrid) throws -> MemoryPlan {
+        let roiPoints = pairROIs.reduce(0) { $0 + $1.pixelCount }
+        return try MemoryPlan.choose(
+            limit: c.memoryLimit, tileSize: c.tileSize, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            points: c.spillsPoints ? 0 : roiPoints,
+            rasterizationBytes: c.spillsPoints ? MemoryPlan.rasterizationBytes(grid: grid, points: roiPoints, parameters: c.rasterization) : 0
+        ) { side in
+            try MemoryPlan.tileBytes(side: side, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
+                                     heights: heights, parameters: c.rectification)
+                + (c.spillsPoints ? MemoryPlan.spilledTilePointBytes * side * side : 0)
+        }
+    }
+
+    /// Matches and triangulates `jobs`, `workers` tiles at once (workers pull job indices; one
+    /// matching workspace each), spilling each tile's points when `spill` is given (chunk k is
+    /// job k), then redoes the tiles without a row offset with their pair's median
+    /// (`redoWithPairRowOffset`) unless `redo` is false. Returns each job's points (statistics
+    /// only when spilled).
+    /// - Throws: `DSMPipelineError.cancelled` when `isCancelled` answered true, `.tilesFailed`.
+    static func matchTiles(
+        _ jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage], heights: ClosedRange<Double>,
+        configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?, start: Date, redo: Bool = true,
+        progress: (@Sendable (DSMProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?
+    ) throws -> [TilePoints] {
+        let next = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let state = Mutex<(results: [TilePoints?], failures: [DSMPipelineError.TileFailure], done: Int)>(
+            (Array(repeating: nil, count: jobs.count), [], 0))
+        let total = jobs.count
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let workspace = MatchingWorkspace()
+            while true {
+                if stop.load(ordering: .relaxed) { break }
+                if let isCancelled, isCancelled() {
+                    stop.store(true, ordering: .relaxed)
+                    break
+                }
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard k < total else { break }
+                let job = jobs[k], secondary = secondaries[job.pair]
+                let outcome = runJob(job, reference: reference, secondary: secondary, heights: heights,
+                                     configuration: c, workspace: workspace, store: store)
+                    .flatMap { points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }
+                let done = state.withLock { s -> Int in
+                    switch outcome {
+                    case .success(let points): s.results[k] = points
+                    case .failure(let error):
+                        let name = c.secondaryImages.count > 1 ? " with \(secondary.path)" : ""
+                        s.failures.append(.init(tile: job.tile, message: String(describing: error) + name))
+                    }
+                    s.done += 1
+                    return s.done
+                }
+                progress?(DSMProgress(tilesDone: done, tilesTotal: total, elapsed: Date().timeIntervalSince(start)))
+            }
+        }
+        let (results, failures, done) = state.withLock { ($0.results, $0.failures, $0.done) }
+        if stop.load(ordering: .relaxed) { throw DSMPipelineError.cancelled(tilesDone: done, tilesTotal: total) }
+        guard failures.isEmpty else {
+            throw DSMPipelineError.tilesFailed(failures.sorted { ($0.tile.y, $0.tile.x) < ($1.tile.y, $1.tile.x) })
+        }
+        var parts = results.map { $0! }
+        // Tiles whose own row offset could not be measured: again, with their pair's median.
+        if c.correctRowOffset && redo {
+            redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
+                                  heights: heights, configuration: c, store: store, spill: spill)
+        }
+        return parts
+    }
+}
