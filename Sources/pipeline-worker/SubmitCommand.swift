@@ -106,6 +106,10 @@ struct SubmitRequest: AsyncParsableCommand {
 
     func run() async throws {
         let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+        // Tile jobs carry a layout and a staging folder that only the splitting worker can vouch for.
+        if let envelope = try? JSONSerialization.jsonObject(with: data) as? [String: Any], envelope["kind"] as? String == "dsm-tile" {
+            throw ValidationError("request rejected: dsm-tile jobs are made by a worker when it splits a dsm job (--split-above), not submitted")
+        }
         let request: JobRequest
         do { request = try JobRequest.decode(String(decoding: data, as: UTF8.self)) } catch {
             throw ValidationError("request rejected: \(error)")

@@ -31,6 +31,21 @@ extension QueueSerialTests {
             await q.shutdown()
         }
 
+        @Test("submit request refuses a dsm-tile job (only a splitting worker makes them) and queues nothing")
+        func tileRejected() async throws {
+            let base = try makeTemporaryFolder()
+            defer { removeFolder(base) }
+            for d in ["in", "out"] { try FileManager.default.createDirectory(atPath: base + "/" + d, withIntermediateDirectories: true) }
+            FileManager.default.createFile(atPath: base + "/tile.json", contents: Data(#"{"version":1,"kind":"dsm-tile"}"#.utf8))
+            let r = try WorkerBinary.run(["submit", "request", base + "/tile.json",
+                                          "--queue", base + "/q", "--input-root", base + "/in", "--output-root", base + "/out"])
+            #expect(r.status != 0)
+            #expect(r.err.contains("dsm-tile jobs are made by a worker"), "\(r.err)")
+            let q = try SQLiteJobQueue(folder: base + "/q")
+            #expect(try await q.counts().values.reduce(0, +) == 0)
+            await q.shutdown()
+        }
+
         @Test("a worker serves Prometheus metrics: jobs finished, durations, queue depth by state")
         func metrics() async throws {
             let base = try makeTemporaryFolder()
