@@ -120,14 +120,18 @@ public enum StereoMatcher {
                 weight16: UInt16((parameters.gradientWeight * 16).rounded()), cap: UInt8(parameters.gradientCap))
         }
         // Confidence levels: Pandora's ambiguity integrates tolerances up to 0.7 of the cost range.
-        var confidence = [Float](repeating: .nan, count: width * height)
+        var confidence = buffers.confidence
+        buffers.confidence = []
+        refill(&confidence, count: width * height, with: .nan)
         volume.fillCensusCosts(left: leftCodes, leftValid: leftValid, right: rightCodes, rightValid: rightValid,
                                maxCost: UInt8(parameters.censusBits), gradients: gradients, confidence: &confidence,
                                confidenceLevels: max(1, Int((0.7 * Float(parameters.maxCost)).rounded())))
         let intensity = parameters.p2GradientScale == nil ? [] : leftPixels.map { ($0 - range.low) * scale }
         var disparity: [Float]
         if pipelined {
-            disparity = [Float](repeating: .nan, count: width * height)
+            disparity = buffers.disparity
+            buffers.disparity = []
+            refill(&disparity, count: width * height, with: .nan)
             let decider = RowDecider(costs: volume, leftValid: leftValid, rightValid: rightValid, leftPixels: leftPixels,
                                      rightPixels: rightPixels, parameters: parameters, workers: 2)
             let sums = workspace.reserveSums(width * height * volume.stride)

@@ -11,6 +11,9 @@ struct TileBuffers {
     var speckle: [Int32] = []
     /// The median filter's output; after the filter it holds the tile's previous disparities.
     var median: [Float] = []
+    /// Spare result arrays: `matchTiled` hands a tile's disparities and confidences back once it
+    /// has copied them, and the next tile's result is written into them.
+    var disparity: [Float] = [], confidence: [Float] = []
 }
 
 /// Makes `array` hold `count` copies of `value`, in its own storage when that is unique and large

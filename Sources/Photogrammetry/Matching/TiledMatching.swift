@@ -66,6 +66,8 @@ extension StereoMatcher {
                     result.confidence.storage.replaceSubrange(
                         target..<(target + x1 - x0), with: tile.confidence.storage[source..<(source + x1 - x0)])
                 }
+                // Unique again once `tile` is gone: the next tile's result is written into them.
+                (workspace.tile.disparity, workspace.tile.confidence) = (tile.disparity.storage, tile.confidence.storage)
             }
         }
         return result
