@@ -54,6 +54,16 @@ func time(_ left: ImageBuffer<Float>, _ right: ImageBuffer<Float>, _ range: Clos
     return (best, result!)
 }
 
+/// FNV-1a hash of the bit patterns of a result's disparities and confidences (equal outputs
+/// print equal hashes: a quick bit-identity check between builds).
+func checksum(_ result: StereoMatchResult) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for value in result.disparity.storage + result.confidence.storage {
+        hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+    }
+    return String(hash, radix: 16)
+}
+
 func report(_ name: String, _ width: Int, _ height: Int, _ count: Int, _ seconds: Double) {
     let throughput = Double(width * height * count) / seconds / 1e9
     print(String(format: "%@ relief %dx%d D=%d time %.4f s throughput %.3f Gpx*disp/s peak %.0f MiB cpu %.4f s",
@@ -84,6 +94,7 @@ do {
         let truth = try load(folder + "disp_left.tif"), visible = try load(folder + "occlusion.png")
         let (seconds, result) = try time(left, right, 0...63, parameters(paths: args.count > 4 ? args[4] : nil), nodata: 255, repeats: repeats)
         report("cones", left.width, left.height, 64, seconds)
+        print("cones checksum \(checksum(result))")
         var known = 0, bad = 0, produced = 0
         for i in 0..<truth.storage.count {
             let d = result.disparity.storage[i]
@@ -107,6 +118,7 @@ do {
         let repeats = args.count > 6 ? Int(args[6])! : 3
         let (seconds, result) = try time(left, right, range, parameters(paths: args.count > 7 ? args[7] : nil), nodata: nil, repeats: repeats)
         report("pair", left.width, left.height, range.count, seconds)
+        print("pair checksum \(checksum(result))")
         if args.count > 8 {
             let truth = try load(args[8])
             var known = 0, bad = 0, produced = 0

@@ -21,22 +21,37 @@ func censusTransform(
     _ pixels: UnsafeBufferPointer<Float>, width: Int, height: Int, rowStride: Int,
     windowWidth: Int, windowHeight: Int
 ) -> [UInt64] {
+    var codes: [UInt64] = [], padded: [Float] = []
+    censusTransform(pixels, width: width, height: height, rowStride: rowStride, windowWidth: windowWidth,
+                    windowHeight: windowHeight, into: &codes, padded: &padded)
+    return codes
+}
+
+/// `censusTransform`, writing the codes to `codes` (resized to `width * height`) and using
+/// `padded` as the padded copy: both reuse their storage when it is unique and large enough.
+func censusTransform(
+    _ pixels: UnsafeBufferPointer<Float>, width: Int, height: Int, rowStride: Int,
+    windowWidth: Int, windowHeight: Int, into codes: inout [UInt64], padded: inout [Float]
+) {
     precondition(windowWidth % 2 == 1 && windowHeight % 2 == 1 && windowWidth * windowHeight - 1 <= 64)
-    guard width > 0, height > 0 else { return [] }
+    codes.removeAll(keepingCapacity: true)
+    guard width > 0, height > 0 else { return }
     let rx = windowWidth / 2, ry = windowHeight / 2
     let lanes = 8
     let paddedWidth = width + 2 * rx + lanes
     let paddedHeight = height + 2 * ry
-    var padded = [Float](repeating: .nan, count: paddedWidth * paddedHeight)
-    for y in 0..<height {
-        for x in 0..<width { padded[(y + ry) * paddedWidth + x + rx] = pixels[y * rowStride + x] }
+    refill(&padded, count: paddedWidth * paddedHeight, with: .nan)
+    padded.withUnsafeMutableBufferPointer { padded in
+        for y in 0..<height {
+            for x in 0..<width { padded[(y + ry) * paddedWidth + x + rx] = pixels[y * rowStride + x] }
+        }
     }
     // Offsets of the neighbours in scan order, relative to the centre, in the padded image.
     var offsets: [Int] = []
     for dy in -ry...ry {
         for dx in -rx...rx where !(dx == 0 && dy == 0) { offsets.append(dy * paddedWidth + dx) }
     }
-    var codes = [UInt64](repeating: 0, count: width * height)
+    refill(&codes, count: width * height, with: 0)
     padded.withUnsafeBufferPointer { src in
         codes.withUnsafeMutableBufferPointer { out in
             let base = UnsafeRawPointer(src.baseAddress!)
@@ -66,7 +81,6 @@ func censusTransform(
             }
         }
     }
-    return codes
 }
 
 /// Plain version of `censusTransform` (same contract, same codes): one pixel and one neighbour

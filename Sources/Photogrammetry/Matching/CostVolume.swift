@@ -45,13 +45,16 @@ final class CostVolume: @unchecked Sendable {
 }
 
 /// Buffers that `StereoMatcher.match` reuses from one call to the next (the cost volume and the
-/// half-sweep sums of `sgmAggregatePipelined`, about 3 bytes per cell of the largest tile seen):
+/// half-sweep sums of `sgmAggregatePipelined`, about 3 bytes per cell of the largest tile seen,
+/// and the per-tile arrays of `TileBuffers`):
 /// pass one workspace to every tile of a worker, as OpenCV's SGBM keeps its buffer between
 /// `compute` calls. Not thread-safe: one workspace per concurrent caller.
 public final class MatchingWorkspace: @unchecked Sendable {
     let costs = CostVolume()
     /// The two whole-tile sum volumes of the unpipelined path (`sgmAggregate`), allocated only when used.
     let aggregated = AggregatedVolume()
+    /// Per-tile arrays (`TileBuffers`), taken by a match and put back when it ends.
+    var tile = TileBuffers()
     private(set) var sums: UnsafeMutablePointer<UInt16> = .allocate(capacity: 1)
     private var sumsCapacity = 1
     public init() {}

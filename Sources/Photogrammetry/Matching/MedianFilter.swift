@@ -34,8 +34,17 @@ func median9(_ v: inout (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
 ///
 /// - Complexity: O(W·H) time, O(W·H) memory.
 func medianFilter3x3(_ image: [Float], width: Int, height: Int) -> [Float] {
-    var out = image
-    guard width > 0, height > 0 else { return out }
+    var out: [Float] = []
+    medianFilter3x3(image, width: width, height: height, into: &out)
+    return out
+}
+
+/// `medianFilter3x3` into `out` (made a copy of `image` first, in its own storage when that is
+/// unique and large enough).
+func medianFilter3x3(_ image: [Float], width: Int, height: Int, into out: inout [Float]) {
+    out.removeAll(keepingCapacity: true)
+    out.append(contentsOf: image)
+    guard width > 0, height > 0 else { return }
     let chunks = min(height, 16)
     image.withUnsafeBufferPointer { image in
         out.withUnsafeMutableBufferPointer { out in
@@ -69,7 +78,6 @@ func medianFilter3x3(_ image: [Float], width: Int, height: Int) -> [Float] {
             }
         }
     }
-    return out
 }
 
 /// The lower median of the valid pixels of the 3x3 neighbourhood of (x, y).

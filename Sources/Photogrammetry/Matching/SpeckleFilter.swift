@@ -2,15 +2,19 @@
 /// pixels are grouped into 4-connected regions where neighbours differ by at most `maximumDifference`;
 /// every region of at most `maximumSize` pixels becomes NaN. NaN pixels belong to no region.
 ///
+/// `scratch` holds the labels and the region queue (resized to `2 * W * H`; pass the same array
+/// tile after tile to reuse its storage).
+///
 /// - Complexity: O(W·H) time and memory (labels and an explicit stack, no recursion).
-func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximumSize: Int, maximumDifference: Float) {
+func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximumSize: Int, maximumDifference: Float,
+                    scratch: inout [Int32]) {
     guard maximumSize > 0, width > 0, height > 0 else { return }
     let count = width * height
-    let label = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-    label.initialize(repeating: 0, count: count)
+    refill(&scratch, count: 2 * count, with: 0)
+    scratch.withUnsafeMutableBufferPointer { scratch in
+    let label = scratch.baseAddress!
     // Pixels of the current region, in visiting order; the unvisited tail doubles as the stack.
-    let region = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-    defer { label.deallocate(); region.deallocate() }
+    let region = scratch.baseAddress! + count
     disparity.withUnsafeMutableBufferPointer { values in
         let d = values.baseAddress!
         var next: Int32 = 0
@@ -44,4 +48,12 @@ func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximum
             }
         }
     }
+    }
+}
+
+/// `removeSpeckles` with scratch of its own.
+func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximumSize: Int, maximumDifference: Float) {
+    var scratch: [Int32] = []
+    removeSpeckles(&disparity, width: width, height: height, maximumSize: maximumSize,
+                   maximumDifference: maximumDifference, scratch: &scratch)
 }

@@ -64,10 +64,7 @@ public enum StereoMatcher {
         let leftPixels = maskedPixels(left, nodata: nodata)
         let rightPixels = maskedPixels(right, nodata: nodata)
         let lowest = max(disparities.lowerBound, -(width - 1)), highest = min(disparities.upperBound, width - 1)
-        // Arrays filled here rather than through `ImageBuffer(filledWith:)`, whose generic fill (not
-        // specialised across modules) cost 2-3 % of a match.
-        let result = StereoMatchResult.allNaN(width: width, height: height)
-        guard lowest <= highest else { return result }
+        guard lowest <= highest else { return .allNaN(width: width, height: height) }
         let count = highest - lowest + 1
         guard count < Int(UInt16.max) else {
             throw MatchingError.invalidParameter(name: "disparity", reason: "\(count) disparities, at most 65534 per tile")
@@ -75,19 +72,38 @@ public enum StereoMatcher {
         let bytes = estimatedBytes(width: width, height: height, disparityCount: count)
         guard bytes <= parameters.memoryLimit else { throw MatchingError.volumeTooLarge(bytes: bytes, limit: parameters.memoryLimit) }
 
-        // Census codes of both images, concurrently (each variable written by one worker only).
-        nonisolated(unsafe) var leftCodes: [UInt64] = [], rightCodes: [UInt64] = []
+        // The workspace's per-tile arrays, refilled in place and put back at the end (a buffer still
+        // referenced elsewhere, such as a result's, is copied on write, never overwritten).
+        var buffers = TileBuffers()
+        swap(&buffers, &workspace.tile)
+        defer { swap(&buffers, &workspace.tile) }
+
+        // Census codes of both images and their validity masks, concurrently (each variable
+        // written by one worker only).
+        nonisolated(unsafe) var (leftCodes, rightCodes) = (buffers.leftCodes, buffers.rightCodes)
+        nonisolated(unsafe) var (leftPadded, rightPadded) = (buffers.leftPadded, buffers.rightPadded)
+        nonisolated(unsafe) var (leftValid, rightValid) = (buffers.leftValid, buffers.rightValid)
+        (buffers.leftCodes, buffers.rightCodes, buffers.leftPadded, buffers.rightPadded) = ([], [], [], [])
+        (buffers.leftValid, buffers.rightValid) = ([], [])
         DispatchQueue.concurrentPerform(iterations: 2) { side in
             let pixels = side == 0 ? leftPixels : rightPixels
-            let codes = pixels.withUnsafeBufferPointer {
-                censusTransform($0, width: width, height: height, rowStride: width,
-                                windowWidth: parameters.censusWidth, windowHeight: parameters.censusHeight)
+            pixels.withUnsafeBufferPointer {
+                if side == 0 {
+                    censusTransform($0, width: width, height: height, rowStride: width, windowWidth: parameters.censusWidth,
+                                    windowHeight: parameters.censusHeight, into: &leftCodes, padded: &leftPadded)
+                    validityMask($0, into: &leftValid)
+                } else {
+                    censusTransform($0, width: width, height: height, rowStride: width, windowWidth: parameters.censusWidth,
+                                    windowHeight: parameters.censusHeight, into: &rightCodes, padded: &rightPadded)
+                    validityMask($0, into: &rightValid)
+                }
             }
-            if side == 0 { leftCodes = codes } else { rightCodes = codes }
         }
-        let leftValid = leftPixels.map { !$0.isNaN }
-        let rightValid = rightPixels.map { !$0.isNaN }
-        guard leftValid.contains(true), rightValid.contains(true) else { return result }
+        defer {
+            (buffers.leftCodes, buffers.rightCodes, buffers.leftPadded, buffers.rightPadded) = (leftCodes, rightCodes, leftPadded, rightPadded)
+            (buffers.leftValid, buffers.rightValid) = (leftValid, rightValid)
+        }
+        guard leftValid.contains(true), rightValid.contains(true) else { return .allNaN(width: width, height: height) }
 
         let volume = workspace.costs
         volume.reshape(width: width, height: height, minDisparity: lowest, count: count)
@@ -104,14 +120,18 @@ public enum StereoMatcher {
                 weight16: UInt16((parameters.gradientWeight * 16).rounded()), cap: UInt8(parameters.gradientCap))
         }
         // Confidence levels: Pandora's ambiguity integrates tolerances up to 0.7 of the cost range.
-        var confidence = [Float](repeating: .nan, count: width * height)
+        var confidence = buffers.confidence
+        buffers.confidence = []
+        refill(&confidence, count: width * height, with: .nan)
         volume.fillCensusCosts(left: leftCodes, leftValid: leftValid, right: rightCodes, rightValid: rightValid,
                                maxCost: UInt8(parameters.censusBits), gradients: gradients, confidence: &confidence,
                                confidenceLevels: max(1, Int((0.7 * Float(parameters.maxCost)).rounded())))
         let intensity = parameters.p2GradientScale == nil ? [] : leftPixels.map { ($0 - range.low) * scale }
         var disparity: [Float]
         if pipelined {
-            disparity = [Float](repeating: .nan, count: width * height)
+            disparity = buffers.disparity
+            buffers.disparity = []
+            refill(&disparity, count: width * height, with: .nan)
             let decider = RowDecider(costs: volume, leftValid: leftValid, rightValid: rightValid, leftPixels: leftPixels,
                                      rightPixels: rightPixels, parameters: parameters, workers: 2)
             let sums = workspace.reserveSums(width * height * volume.stride)
@@ -132,11 +152,14 @@ public enum StereoMatcher {
                                           parameters: parameters)
         }
         if parameters.speckleSize > 0 {
-            removeSpeckles(&disparity, width: width, height: height,
-                           maximumSize: parameters.speckleSize, maximumDifference: parameters.speckleRange)
+            removeSpeckles(&disparity, width: width, height: height, maximumSize: parameters.speckleSize,
+                           maximumDifference: parameters.speckleRange, scratch: &buffers.speckle)
         }
         if parameters.medianFilter {
-            disparity = medianFilter3x3(disparity, width: width, height: height)
+            // Filtered into the workspace's array, which becomes the result; the workspace keeps
+            // the unfiltered one for the next tile.
+            medianFilter3x3(disparity, width: width, height: height, into: &buffers.median)
+            swap(&disparity, &buffers.median)
         }
         return StereoMatchResult(disparity: ImageBuffer(width: width, height: height, pixels: disparity),
                                  confidence: ImageBuffer(width: width, height: height, pixels: confidence))
@@ -163,13 +186,23 @@ public enum StereoMatcher {
         guard lw > 0, lh > 0 else { throw MatchingError.emptyImage(width: lw, height: lh) }
     }
 
-    /// Band 0, packed, with `nodata` replaced by NaN.
+    /// Band 0, packed, with `nodata` replaced by NaN: the image's own storage (no copy) when it is
+    /// one packed band without `nodata` pixels.
     static func maskedPixels(_ image: ImageBuffer<Float>, nodata: Float?) -> [Float] {
-        var pixels = image.packedBand(0)
+        let packed = image.bandCount == 1 && image.rowStride == image.width && image.storage.count == image.width * image.height
+        var pixels = packed ? image.storage : image.packedBand(0)
         if let nodata, !nodata.isNaN {
             for i in pixels.indices where pixels[i] == nodata { pixels[i] = .nan }
         }
         return pixels
+    }
+
+    /// Sets `mask` to one flag per pixel, true where the pixel is a number (not NaN).
+    static func validityMask(_ pixels: UnsafeBufferPointer<Float>, into mask: inout [Bool]) {
+        refill(&mask, count: pixels.count, with: false)
+        mask.withUnsafeMutableBufferPointer { mask in
+            for i in pixels.indices { mask[i] = !pixels[i].isNaN }
+        }
     }
 
     static func floatImage(_ image: ImageBuffer<UInt16>, nodata: UInt16?) -> ImageBuffer<Float> {

@@ -46,6 +46,8 @@ extension StereoMatcher {
         let side = min(tileWidth, tileHeight)
         guard side > 0 else { throw MatchingError.invalidParameter(name: "tileSize", reason: "\(side) must be > 0") }
         var result = StereoMatchResult.allNaN(width: width, height: height)
+        // The crops' pixels, reused tile after tile (no allocation once the first tile is cut).
+        var leftCrop: [Float] = [], rightCrop: [Float] = []
         for y0 in stride(from: 0, to: height, by: tileHeight) {
             for x0 in stride(from: 0, to: width, by: tileWidth) {
                 let x1 = min(x0 + tileWidth, width), y1 = min(y0 + tileHeight, height)
@@ -53,8 +55,10 @@ extension StereoMatcher {
                 let cx1 = min(width, x1 - min(disparities.lowerBound, 0) + margin)
                 let cy0 = max(0, y0 - margin), cy1 = min(height, y1 + margin)
                 let window = Window(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0)
-                let tile = try match(left: crop(left, window), right: crop(right, window),
+                let leftTile = crop(left, window, into: &leftCrop), rightTile = crop(right, window, into: &rightCrop)
+                let tile = try match(left: leftTile, right: rightTile,
                                      disparities: disparities, parameters: parameters, nodata: nodata, workspace: workspace)
+                (leftCrop, rightCrop) = (leftTile.storage, rightTile.storage)
                 for y in y0..<y1 {
                     let source = (y - cy0) * window.width + (x0 - cx0), target = y * width + x0
                     result.disparity.storage.replaceSubrange(
@@ -62,6 +66,8 @@ extension StereoMatcher {
                     result.confidence.storage.replaceSubrange(
                         target..<(target + x1 - x0), with: tile.confidence.storage[source..<(source + x1 - x0)])
                 }
+                // Unique again once `tile` is gone: the next tile's result is written into them.
+                (workspace.tile.disparity, workspace.tile.confidence) = (tile.disparity.storage, tile.confidence.storage)
             }
         }
         return result
@@ -104,6 +110,13 @@ extension StereoMatcher {
     /// generic across the module boundary and copies pixel by pixel through value witnesses).
     static func crop(_ image: ImageBuffer<Float>, _ window: Window) -> ImageBuffer<Float> {
         var pixels = [Float]()
+        return crop(image, window, into: &pixels)
+    }
+
+    /// `crop`, cut into `pixels`' storage when that is unique and large enough (then moved into
+    /// the image: `pixels` is left empty; take the image's storage back to reuse it).
+    static func crop(_ image: ImageBuffer<Float>, _ window: Window, into pixels: inout [Float]) -> ImageBuffer<Float> {
+        pixels.removeAll(keepingCapacity: true)
         pixels.reserveCapacity(window.width * window.height)
         image.storage.withUnsafeBufferPointer { source in
             for y in window.y..<window.maxY {
@@ -111,6 +124,7 @@ extension StereoMatcher {
                 pixels.append(contentsOf: source[start..<(start + window.width)])
             }
         }
+        defer { pixels = [] }
         return ImageBuffer(width: window.width, height: window.height, pixels: pixels)
     }
 }
