@@ -37,7 +37,7 @@ struct WorkerFanOutTests {
         options.heartbeatSeconds = 0.1
         let worker = Worker(queue: q, runner: SplittingRunner(), options: options)
         let run = Task { await worker.run() }
-        _ = try await waitUntil(seconds: 20) { try await q.job(id: id)?.state.isFinal ?? false }
+        _ = try await waitUntil(seconds: 60) { try await q.job(id: id)?.state.isFinal ?? false }
         worker.stop()
         await run.value
         let parent = try #require(try await q.job(id: id))
