@@ -138,12 +138,9 @@ extension StereoMatcher {
         let (leftImage, rightImage) = (ImageBuffer(width: w, height: h, pixels: leftCrop),
                                        ImageBuffer(width: w, height: h, pixels: rightCrop))
         // A wide window (the whole range where the coarse level found nothing) may not fit the
-        // memory budget in one piece: the tiled driver splits it then.
-        let tileResult = estimatedBytes(width: w, height: h, disparityCount: spread + 1) <= parameters.memoryLimit
-            ? try matchTile(left: leftImage, right: rightImage, disparities: 0...spread, parameters: parameters,
-                            nodata: nil, workspace: workspace, pipelined: true)
-            : try matchTiled(left: leftImage, right: rightImage, disparities: 0...spread, parameters: parameters,
-                             workspace: workspace)
+        // memory budget in one piece: the tiled driver splits it then (one piece when it fits).
+        let tileResult = try matchTiled(left: leftImage, right: rightImage, disparities: 0...spread,
+                                        parameters: parameters, workspace: workspace)
         let offset = Float(shift)
         for y in tile.y0..<tile.y1 {
             let source = (y - cy0) * w - a, target = y * width

@@ -57,9 +57,7 @@ public struct StandardJobRunner: JobRunner {
                 isCancelled: context.isCancelled
             )
         } catch let e as DSMPipelineError {
-            if case .cancelled = e { throw JobFailure.cancelled }
-            if case .invalidConfiguration = e { throw JobFailure.permanent("\(e)") }
-            throw JobFailure.transient("\(e)")
+            throw Self.failure(e)
         }
         // A finished DSM is published even when the worker is stopping: the work is done.
         context.reportProgress(97, "publish")
