@@ -32,12 +32,12 @@ __attribute__((target("sse2"), always_inline)) static inline void cost16_sse2(
 
 __attribute__((target("sse2"))) static void row_sse2(const uint64_t *leftCodes, const bool *leftValid,
                                                      const uint32_t *codes, const uint32_t *masks, int width,
-                                                     int stride, uint8_t maxCost, uint8_t *out) {
+                                                     int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out) {
     const __m128i maxv = _mm_set1_epi32(maxCost);
     for (int x = 0; x < width; x++) {
         const __m128i left = _mm_set1_epi32((int)(uint32_t)leftCodes[x]);
         const __m128i leftMask = _mm_set1_epi32(leftValid[x] ? -1 : 0);
-        const int k0 = width - 1 - x;
+        const int k0 = width - 1 - x + (offsets ? offsets[x] : 0);
         uint8_t *row = out + (size_t)x * stride;
         for (int i = 0; i < stride; i += 16)
             cost16_sse2(codes + k0 + i, masks + k0 + i, left, leftMask, maxv, row + i);
@@ -56,13 +56,13 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i popcount32_
 
 __attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, const bool *leftValid,
                                                      const uint32_t *codes, const uint32_t *masks, int width,
-                                                     int stride, uint8_t maxCost, uint8_t *out) {
+                                                     int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out) {
     const __m256i maxv = _mm256_set1_epi32(maxCost);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (int x = 0; x < width; x++) {
         const __m256i left = _mm256_set1_epi32((int)(uint32_t)leftCodes[x]);
         const __m256i leftMask = _mm256_set1_epi32(leftValid[x] ? -1 : 0);
-        const int k0 = width - 1 - x;
+        const int k0 = width - 1 - x + (offsets ? offsets[x] : 0);
         uint8_t *row = out + (size_t)x * stride;
         int i = 0;
         for (; i + 32 <= stride; i += 32) {
@@ -83,10 +83,11 @@ __attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, 
 }
 #else
 static void row_scalar(const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes,
-                       const uint32_t *masks, int width, int stride, uint8_t maxCost, uint8_t *out) {
+                       const uint32_t *masks, int width, int stride, uint8_t maxCost, const int32_t *offsets,
+                       uint8_t *out) {
     for (int x = 0; x < width; x++) {
         const uint32_t left = (uint32_t)leftCodes[x];
-        const int k0 = width - 1 - x;
+        const int k0 = width - 1 - x + (offsets ? offsets[x] : 0);
         for (int i = 0; i < stride; i++) {
             const int valid = leftValid[x] && masks[k0 + i];
             out[(size_t)x * stride + i] = valid ? (uint8_t)__builtin_popcount(left ^ codes[k0 + i]) : maxCost;
@@ -97,12 +98,12 @@ static void row_scalar(const uint64_t *leftCodes, const bool *leftValid, const u
 
 void relief_census_cost_row32(const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes,
                               const uint32_t *masks, int32_t width, int32_t stride, uint8_t maxCost,
-                              uint8_t *out, ReliefKernelLevel level) {
+                              const int32_t *offsets, uint8_t *out, ReliefKernelLevel level) {
 #if RELIEF_X86
-    if (relief_use_avx2(level)) row_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, out);
-    else row_sse2(leftCodes, leftValid, codes, masks, width, stride, maxCost, out);
+    if (relief_use_avx2(level)) row_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
+    else row_sse2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
 #else
     (void)level;
-    row_scalar(leftCodes, leftValid, codes, masks, width, stride, maxCost, out);
+    row_scalar(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
 #endif
 }

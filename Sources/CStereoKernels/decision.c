@@ -57,10 +57,10 @@ __attribute__((target("avx2"))) static int32_t minimum_avx2(const uint16_t *f, c
 }
 
 __attribute__((target("sse2"))) static void winners_sse2(const uint16_t *total, int stride, int x, int width,
-                                                          uint16_t *bestCost, uint16_t *bestIndex) {
+                                                          uint16_t *bestCost, uint16_t *bestIndex, int base) {
     const __m128i flip = _mm_set1_epi16((short)0x8000);
     uint16_t *costs = bestCost + (width - 1 - x), *indices = bestIndex + (width - 1 - x);
-    __m128i lane = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+    __m128i lane = _mm_add_epi16(_mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7), _mm_set1_epi16((short)base));
     for (int i = 0; i < stride; i += 8) {
         __m128i candidate = _mm_loadu_si128((const __m128i *)(total + i));
         __m128i current = _mm_loadu_si128((const __m128i *)(costs + i));
@@ -75,9 +75,10 @@ __attribute__((target("sse2"))) static void winners_sse2(const uint16_t *total, 
 }
 
 __attribute__((target("avx2"))) static void winners_avx2(const uint16_t *total, int stride, int x, int width,
-                                                          uint16_t *bestCost, uint16_t *bestIndex) {
+                                                          uint16_t *bestCost, uint16_t *bestIndex, int base) {
     uint16_t *costs = bestCost + (width - 1 - x), *indices = bestIndex + (width - 1 - x);
-    __m256i lane = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m256i lane = _mm256_add_epi16(_mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                    _mm256_set1_epi16((short)base));
     for (int i = 0; i < stride; i += 16) {
         __m256i candidate = _mm256_loadu_si256((const __m256i *)(total + i));
         __m256i current = _mm256_loadu_si256((const __m256i *)(costs + i));
@@ -99,10 +100,11 @@ static int32_t minimum_scalar(const uint16_t *f, const uint16_t *b, int count, i
     return index;
 }
 
-static void winners_scalar(const uint16_t *total, int stride, int x, int width, uint16_t *bestCost, uint16_t *bestIndex) {
+static void winners_scalar(const uint16_t *total, int stride, int x, int width, uint16_t *bestCost, uint16_t *bestIndex,
+                           int base) {
     for (int i = 0; i < stride; i++) {
         const int b = width - 1 - x + i;
-        if (total[i] < bestCost[b]) { bestCost[b] = total[i]; bestIndex[b] = (uint16_t)i; }
+        if (total[i] < bestCost[b]) { bestCost[b] = total[i]; bestIndex[b] = (uint16_t)(base + i); }
     }
 }
 #endif
@@ -119,12 +121,12 @@ int32_t relief_aggregated_minimum(const uint16_t *forward, const uint16_t *backw
 }
 
 void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t x, int32_t width,
-                                  uint16_t *bestCost, uint16_t *bestIndex, ReliefKernelLevel level) {
+                                  uint16_t *bestCost, uint16_t *bestIndex, int32_t indexBase, ReliefKernelLevel level) {
 #if RELIEF_X86
-    if (relief_use_avx2(level)) winners_avx2(total, stride, x, width, bestCost, bestIndex);
-    else winners_sse2(total, stride, x, width, bestCost, bestIndex);
+    if (relief_use_avx2(level)) winners_avx2(total, stride, x, width, bestCost, bestIndex, indexBase);
+    else winners_sse2(total, stride, x, width, bestCost, bestIndex, indexBase);
 #else
     (void)level;
-    winners_scalar(total, stride, x, width, bestCost, bestIndex);
+    winners_scalar(total, stride, x, width, bestCost, bestIndex, indexBase);
 #endif
 }

@@ -89,18 +89,25 @@ static void sweep_step_scalar(const ReliefSGMSweep *s, int32_t step, uint16_t *s
                 p2 = relief_effective_p2(s->p1, s->p2, s->gradientScale, s->intensity[(size_t)y * width + x],
                                          s->intensity[(size_t)py * width + px]);
             penalty[j] = (uint8_t)p2;
+            int shift = 0;
+            if (s->offsets && inside) {
+                const int limit = s->stride + 1;
+                shift = s->offsets[(size_t)y * width + x] - s->offsets[(size_t)py * width + px];
+                shift = shift < -limit ? -limit : (shift > limit ? limit : shift);
+            }
+            const size_t origin = (size_t)s->origin;
             if (s->dy[j] == 0) {
                 uint8_t *slots = s->rows + (size_t)(current * n + j) * rowLength;
                 const int mySlot = xStep & 1;
-                prev[j] = inside ? slots + (size_t)(1 - mySlot) * vectorLength : s->start;
+                prev[j] = inside ? slots + (size_t)(1 - mySlot) * vectorLength + origin + shift : s->start;
                 prevMin[j] = inside ? s->mins[(size_t)(current * n + j) * width + (1 - mySlot)] : 0;
-                out[j] = slots + (size_t)mySlot * vectorLength;
+                out[j] = slots + (size_t)mySlot * vectorLength + origin;
                 outMin[j] = s->mins + (size_t)(current * n + j) * width + mySlot;
             } else {
                 const uint8_t *previousRow = s->rows + (size_t)(previous * n + j) * rowLength;
-                prev[j] = inside ? previousRow + (size_t)px * vectorLength : s->start;
+                prev[j] = inside ? previousRow + (size_t)px * vectorLength + origin + shift : s->start;
                 prevMin[j] = inside ? s->mins[(size_t)(previous * n + j) * width + px] : 0;
-                out[j] = s->rows + (size_t)(current * n + j) * rowLength + (size_t)x * vectorLength;
+                out[j] = s->rows + (size_t)(current * n + j) * rowLength + (size_t)x * vectorLength + origin;
                 outMin[j] = s->mins + (size_t)(current * n + j) * width + x;
             }
         }

@@ -164,7 +164,7 @@ struct MatchingCKernelTests {
                 var indexC = [UInt16](repeating: 0, count: width + stride), indexPlain = indexC
                 for x in 0..<width {
                     let total = (0..<stride).map { $0 < count ? UInt16.random(in: 0...20, using: &rng) : UInt16.max }
-                    relief_update_right_winners(total, Int32(stride), Int32(x), Int32(width), &costC, &indexC, level)
+                    relief_update_right_winners(total, Int32(stride), Int32(x), Int32(width), &costC, &indexC, 0, level)
                     updateRightWinnersReference(total: total, stride: stride, x: x, width: width, bestCost: &costPlain, bestIndex: &indexPlain)
                 }
                 #expect(costC == costPlain, "width \(width) level \(level.rawValue)")

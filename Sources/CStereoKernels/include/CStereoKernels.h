@@ -33,6 +33,13 @@ typedef struct {
     uint8_t *mins;             ///< 2 * directions * max(width, 2) minima
     const uint8_t *start;      ///< the "before the path starts" vector (vectorLength bytes)
     int32_t rowLength, vectorLength;
+    /// Per-pixel windows (`width * height`, NULL for none): cell i of pixel p is disparity
+    /// offsets[p] + i of the tile's range. The previous pixel's path costs are then read shifted
+    /// by offsets[p] - offsets[previous] (clamped to ±(stride + 1)), so each vector slot holds
+    /// its [guard, d0 ... d(stride-1), guard] at byte `origin`, with `origin` >= stride + 2
+    /// sentinel bytes before it and after its end that no step writes.
+    const int32_t *offsets;
+    int32_t origin;
 } ReliefSGMSweep;
 
 /// Runs step `step` of the sweep (row `step`, or `height - 1 - step` backwards), storing the sum
@@ -49,11 +56,12 @@ void relief_sgm_pixel_step(const uint8_t *cost, const uint8_t *const *previous, 
                            ReliefKernelLevel level);
 
 /// Census costs of one row for codes of at most 32 bits, as Swift's `censusCostRow`: `codes`,
-/// `masks`: the reversed, extended right row (width + stride + 8 entries); `out[x * stride + i]`.
+/// `masks`: the reversed, extended right row (width + stride + 8 entries, plus the largest
+/// offset); `out[x * stride + i]` for disparity index `offsets[x] + i` (`offsets` NULL: i).
 /// - Complexity: O(W·D).
 void relief_census_cost_row32(const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes,
                               const uint32_t *masks, int32_t width, int32_t stride, uint8_t maxCost,
-                              uint8_t *out, ReliefKernelLevel level);
+                              const int32_t *offsets, uint8_t *out, ReliefKernelLevel level);
 
 /// Minimum and first index of S = forward + backward over 0..<count, S written to `total`
 /// (`UINT16_MAX` from `count` to `stride`), as Swift's `aggregatedMinimum`. Returns the index;
@@ -62,10 +70,11 @@ void relief_census_cost_row32(const uint64_t *leftCodes, const bool *leftValid, 
 int32_t relief_aggregated_minimum(const uint16_t *forward, const uint16_t *backward, int32_t count, int32_t stride,
                                   uint16_t *total, ReliefKernelLevel level);
 
-/// The right image's winners update of the left-right check, as Swift's `updateRightWinners`.
+/// The right image's winners update of the left-right check, as Swift's `updateRightWinners`
+/// (the index stored for cell i is indexBase + i).
 /// - Complexity: O(D).
 void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t x, int32_t width,
-                                 uint16_t *bestCost, uint16_t *bestIndex, ReliefKernelLevel level);
+                                 uint16_t *bestCost, uint16_t *bestIndex, int32_t indexBase, ReliefKernelLevel level);
 
 /// Confidence of each pixel of a row from its raw costs (`costs + x * stride`, `count` used), as
 /// Swift's `ambiguityConfidence`; NaN where `valid[x]` is false.

@@ -4,6 +4,9 @@ import Dispatch
 /// A matching-cost volume of 8-bit cells for one tile: cell (x, y, i) is the cost of disparity
 /// `minDisparity + i` at left pixel (x, y), at `(y * width + x) * stride + i`. `stride` is the
 /// disparity count rounded up to 16 (one `SIMD16<UInt8>`); cells `count..<stride` are padding.
+/// Banded (per-pixel windows, `offsets` set): cell (x, y, i) is disparity
+/// `minDisparity + offsets[y * width + x] + i`, each pixel's window `count` (a multiple of 16)
+/// wide inside the tile's `span` disparities.
 /// Owns its memory (freed on deinit) and keeps it when reshaped to a tile that fits, so that a
 /// `MatchingWorkspace` matches tile after tile without new allocations (and page faults).
 /// Not shared across threads except read-only.
@@ -15,6 +18,12 @@ final class CostVolume: @unchecked Sendable {
     private(set) var stride = 0
     private(set) var cells: UnsafeMutablePointer<UInt8>
     private var capacity = 0
+    /// Banded volumes: each pixel's window start (disparity index in the tile's range), else nil.
+    private(set) var offsets: UnsafeMutablePointer<Int32>?
+    private var offsetStorage: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private var offsetCapacity = 1
+    /// Disparities of the tile's range: `count` for a full volume, more for a banded one.
+    private(set) var span = 0
 
     init() { cells = .allocate(capacity: 1) }
 
@@ -23,13 +32,27 @@ final class CostVolume: @unchecked Sendable {
         reshape(width: width, height: height, minDisparity: minDisparity, count: count)
     }
 
-    deinit { cells.deallocate() }
+    deinit { cells.deallocate(); offsetStorage.deallocate() }
 
     /// Sets the tile's shape, reallocating only when it needs more cells than held. The cells'
     /// contents are undefined afterwards (`fillCensusCosts` writes every one).
-    func reshape(width: Int, height: Int, minDisparity: Int, count: Int) {
-        (self.width, self.height, self.minDisparity, self.count) = (width, height, minDisparity, count)
-        stride = CostVolume.stride(for: count)
+    /// - Parameter band: per-pixel windows (`DisparityBand`: offsets `width * height`, each in
+    ///   `0...count - band.width`, and the window width, a multiple of 16); nil for a full volume.
+    func reshape(width: Int, height: Int, minDisparity: Int, count: Int, band: DisparityBand? = nil) {
+        (self.width, self.height, self.minDisparity, self.count, span) = (width, height, minDisparity, count, count)
+        offsets = nil
+        if let band {
+            precondition(band.offsets.count == width * height && band.width % 16 == 0 && band.width <= count)
+            if band.offsets.count > offsetCapacity {
+                offsetStorage.deallocate()
+                offsetStorage = .allocate(capacity: band.offsets.count)
+                offsetCapacity = band.offsets.count
+            }
+            _ = band.offsets.withUnsafeBufferPointer { UnsafeMutableBufferPointer(start: offsetStorage, count: $0.count).initialize(from: $0) }
+            offsets = offsetStorage
+            self.count = band.width
+        }
+        stride = CostVolume.stride(for: self.count)
         let total = max(width * height * stride, 1)
         if total > capacity {
             cells.deallocate()
@@ -122,11 +145,12 @@ func censusCostRow(
     rightCodes: UnsafePointer<UInt64>, rightValid: UnsafePointer<Bool>,
     width: Int, minDisparity: Int, count: Int, stride: Int, maxCost: UInt8,
     scratchCodes: UnsafeMutableRawPointer, scratchMasks: UnsafeMutableRawPointer,
-    out: UnsafeMutablePointer<UInt8>, kernels: ReliefKernelLevel? = ReliefKernelAuto
+    out: UnsafeMutablePointer<UInt8>, kernels: ReliefKernelLevel? = ReliefKernelAuto,
+    offsets: UnsafePointer<Int32>? = nil, span: Int = 0
 ) {
     precondition(stride % 16 == 0 && stride >= count)
     // Reversed, extended right row: entry k holds the right pixel xr = width - 1 - k - minDisparity.
-    let extended = width + stride + 8
+    let extended = width + max(stride, span) + 8
     if maxCost <= 32 {
         let codes32 = scratchCodes.bindMemory(to: UInt32.self, capacity: extended)
         let masks32 = scratchMasks.bindMemory(to: UInt32.self, capacity: extended)
@@ -137,7 +161,8 @@ func censusCostRow(
             masks32[k] = valid ? ~0 : 0
         }
         if let kernels {
-            relief_census_cost_row32(leftCodes, leftValid, codes32, masks32, Int32(width), Int32(stride), maxCost, out, kernels)
+            relief_census_cost_row32(leftCodes, leftValid, codes32, masks32, Int32(width), Int32(stride), maxCost, offsets,
+                                     out, kernels)
             return
         }
         let codes = UnsafeRawPointer(codes32), masks = UnsafeRawPointer(masks32)
@@ -146,7 +171,7 @@ func censusCostRow(
         for x in 0..<width {
             let left = SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: leftCodes[x]))
             let leftMask = SIMD16<UInt32>(repeating: leftValid[x] ? ~0 : 0)
-            let k0 = width - 1 - x
+            let k0 = width - 1 - x + Int(offsets?[x] ?? 0)
             let row = UnsafeMutableRawPointer(out + x * stride)
             var i = 0
             while i < stride {
@@ -175,7 +200,7 @@ func censusCostRow(
     for x in 0..<width {
         let left = SIMD8<UInt64>(repeating: leftCodes[x])
         let leftMask = SIMD8<UInt64>(repeating: leftValid[x] ? ~0 : 0)
-        let k0 = width - 1 - x
+        let k0 = width - 1 - x + Int(offsets?[x] ?? 0)
         let row = UnsafeMutableRawPointer(out + x * stride)
         var i = 0
         while i < stride {
@@ -195,11 +220,11 @@ func censusCostRowReference(
     leftCodes: UnsafePointer<UInt64>, leftValid: UnsafePointer<Bool>,
     rightCodes: UnsafePointer<UInt64>, rightValid: UnsafePointer<Bool>,
     width: Int, minDisparity: Int, count: Int, stride: Int, maxCost: UInt8,
-    out: UnsafeMutablePointer<UInt8>
+    out: UnsafeMutablePointer<UInt8>, offsets: UnsafePointer<Int32>? = nil
 ) {
     for x in 0..<width {
         for i in 0..<count {
-            let xr = x - (minDisparity + i)
+            let xr = x - (minDisparity + Int(offsets?[x] ?? 0) + i)
             var cost = maxCost
             if xr >= 0 && xr < width && leftValid[x] && rightValid[xr] {
                 cost = UInt8((leftCodes[x] ^ rightCodes[xr]).nonzeroBitCount)
@@ -223,6 +248,8 @@ extension CostVolume {
         guard chunks > 0 else { return }
         nonisolated(unsafe) let cells = self.cells
         let (width, height, stride, minDisparity, count) = (self.width, self.height, self.stride, self.minDisparity, self.count)
+        precondition(offsets == nil || gradients == nil, "banded volumes take no gradient cost")
+        nonisolated(unsafe) let (offsets, span) = (self.offsets, self.span)
         confidence.withUnsafeMutableBufferPointer { confidence in
         leftGradients.withUnsafeBufferPointer { lg in
         rightGradients.withUnsafeBufferPointer { rg in
@@ -234,7 +261,7 @@ extension CostVolume {
                         nonisolated(unsafe) let (lc, rc, lv, rv, confidence) = (lc, rc, lv, rv, confidence)
                         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                             let y0 = chunk * height / chunks, y1 = (chunk + 1) * height / chunks
-                            let scratchCount = width + stride + 8
+                            let scratchCount = width + max(stride, span) + 8
                             let codes = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 8, alignment: 16)
                             let masks = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 8, alignment: 16)
                             let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * (width + stride + 16))
@@ -244,7 +271,8 @@ extension CostVolume {
                                     leftCodes: lc.baseAddress! + y * width, leftValid: lv.baseAddress! + y * width,
                                     rightCodes: rc.baseAddress! + y * width, rightValid: rv.baseAddress! + y * width,
                                     width: width, minDisparity: minDisparity, count: count, stride: stride, maxCost: maxCost,
-                                    scratchCodes: codes, scratchMasks: masks, out: cells + y * width * stride)
+                                    scratchCodes: codes, scratchMasks: masks, out: cells + y * width * stride,
+                                    offsets: offsets.map { UnsafePointer($0 + y * width) }, span: span)
                                 if let gradients {
                                     gradientCostRow(
                                         leftGradients: lg.baseAddress! + y * width, leftValid: lv.baseAddress! + y * width,

@@ -69,6 +69,15 @@ extension StereoMatcher {
                                pixels: halfResolution(rightPixels, width: width, height: height)),
             disparities: coarseRange, parameters: coarseParameters, nodata: nil, workspace: workspace)
 
+        if bandSupported(parameters) {
+            // Per-pixel windows (`BandedSearch.swift`).
+            let band = DisparityBand(width: pyramidBandWidth,
+                                     offsets: bandOffsets(coarse: coarse.disparity, width: width, height: height,
+                                                          range: lowest...highest, bandWidth: pyramidBandWidth))
+            return try matchTiled(left: left, right: right, disparities: lowest...highest, parameters: full, nodata: nodata,
+                                  tileSize: nil, workspace: workspace, band: band)
+        }
+
         var result = StereoMatchResult.allNaN(width: width, height: height)
         let side = max(16, tileSide)
         for y0 in stride(from: 0, to: height, by: side) {

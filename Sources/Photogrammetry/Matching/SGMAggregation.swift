@@ -306,6 +306,9 @@ final class SGMSweep: @unchecked Sendable {
     let directions: [(dx: Int, dy: Int)]
     let forward: Bool
     private let vectorLength: Int
+    /// Where each slot's [guard, d0 ..., guard] starts: 0, or with per-pixel windows
+    /// (`volume.offsets`) after `stride + 2` sentinel bytes that shifted reads may touch.
+    private let origin: Int
     private let rowLength: Int
     private let start: UnsafeMutablePointer<UInt8>
     private let rows: UnsafeMutablePointer<UInt8>
@@ -329,7 +332,8 @@ final class SGMSweep: @unchecked Sendable {
         }
         let (width, count, stride) = (volume.width, volume.count, volume.stride)
         let sentinel = UInt8(255 - p1)
-        vectorLength = stride + 16
+        origin = volume.offsets == nil ? 0 : stride + 2
+        vectorLength = stride + 16 + 2 * origin
         // One vector of the "before the path starts" state: zeros, guards and padding at the sentinel.
         start = .allocate(capacity: vectorLength)
         start.initialize(repeating: sentinel, count: vectorLength)
@@ -365,7 +369,8 @@ final class SGMSweep: @unchecked Sendable {
             count: Int32(volume.count), stride: Int32(volume.stride), p1: Int32(p1), p2: Int32(p2),
             directions: Int32(directions.count), dx: UnsafePointer(offsets), dy: UnsafePointer(offsets + 4),
             forward: forward ? 1 : 0, rows: rows, mins: mins, start: UnsafePointer(start),
-            rowLength: Int32(rowLength), vectorLength: Int32(vectorLength))
+            rowLength: Int32(rowLength), vectorLength: Int32(vectorLength),
+            offsets: volume.offsets.map { UnsafePointer($0) }, origin: Int32(origin))
         for step in steps {
             let y = forward ? step : height - 1 - step
             let sums = rowSums(y)
@@ -385,6 +390,7 @@ final class SGMSweep: @unchecked Sendable {
         let useGradient = gradientScale != nil && intensity.count == width * height
         let p1Byte = UInt8(p1)
         let (rows, mins, states, start, rowLength, vectorLength) = (self.rows, self.mins, self.states, self.start, self.rowLength, self.vectorLength)
+        let (offsets, origin, limit) = (volume.offsets, self.origin, stride + 1)
         directions.withUnsafeBufferPointer { directions in
         for step in steps {
             let y = forward ? step : height - 1 - step
@@ -400,21 +406,27 @@ final class SGMSweep: @unchecked Sendable {
                         penalty = effectiveP2(p1: p1, p2: p2, gradientScale: gradientScale,
                                               intensity[y * width + x], intensity[py * width + px])
                     }
+                    // Per-pixel windows: the previous pixel's cell i + shift is this pixel's cell i.
+                    var shift = 0
+                    if let offsets, inside {
+                        shift = min(max(Int(offsets[y * width + x]) - Int(offsets[py * width + px]), -limit), limit)
+                    }
                     if direction.dy == 0 {
                         // Horizontal: alternate between two pixel slots of row buffer `current`.
-                        let slots = rows + (current * directionCount + index) * rowLength
+                        let slots = rows + (current * directionCount + index) * rowLength + origin
                         let mySlot = xStep & 1
                         states[index] = SGMPathState(
-                            previous: inside ? UnsafePointer(slots + (1 - mySlot) * vectorLength) : UnsafePointer(start),
+                            previous: inside ? UnsafePointer(slots + (1 - mySlot) * vectorLength + shift) : UnsafePointer(start),
                             previousMin: inside ? mins[(current * directionCount + index) * width + (1 - mySlot)] : 0,
                             p2: UInt8(penalty), out: slots + mySlot * vectorLength,
                             outMin: mins + (current * directionCount + index) * width + mySlot)
                     } else {
-                        let previousRow = rows + (previous * directionCount + index) * rowLength
+                        let previousRow = rows + (previous * directionCount + index) * rowLength + origin
                         states[index] = SGMPathState(
-                            previous: inside ? UnsafePointer(previousRow + px * vectorLength) : UnsafePointer(start),
+                            previous: inside ? UnsafePointer(previousRow + px * vectorLength + shift) : UnsafePointer(start),
                             previousMin: inside ? mins[(previous * directionCount + index) * width + px] : 0,
-                            p2: UInt8(penalty), out: rows + (current * directionCount + index) * rowLength + x * vectorLength,
+                            p2: UInt8(penalty),
+                            out: rows + (current * directionCount + index) * rowLength + origin + x * vectorLength,
                             outMin: mins + (current * directionCount + index) * width + x)
                     }
                 }

@@ -53,9 +53,13 @@ public enum StereoMatcher {
     /// `match`, with the aggregation and decision pipelined (`sgmAggregatePipelined`, 3 bytes a
     /// cell) or not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the
     /// tests compare the pipelined path with; same output).
+    /// With `band`, each pixel searches only its own window of `band.width` disparities
+    /// (`DisparityBand`, offsets relative to `disparities.lowerBound`); a range that is (after
+    /// clipping to the image) no wider than the window is searched in full.
     static func matchTile(
         left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
-        parameters: StereoMatchingParameters, nodata: Float?, workspace: MatchingWorkspace?, pipelined: Bool
+        parameters: StereoMatchingParameters, nodata: Float?, workspace: MatchingWorkspace?, pipelined: Bool,
+        band: DisparityBand? = nil
     ) throws -> StereoMatchResult {
         try parameters.validate()
         try checkPair(left.width, left.height, right.width, right.height)
@@ -69,7 +73,18 @@ public enum StereoMatcher {
         guard count < Int(UInt16.max) else {
             throw MatchingError.invalidParameter(name: "disparity", reason: "\(count) disparities, at most 65534 per tile")
         }
-        let bytes = estimatedBytes(width: width, height: height, disparityCount: count)
+        var band = band
+        if let given = band {
+            precondition(given.offsets.count == width * height, "one window offset per pixel")
+            if count <= given.width {
+                band = nil
+            } else {
+                // Offsets relative to the clipped range, each window inside it.
+                let shift = disparities.lowerBound - lowest, last = count - given.width
+                band = DisparityBand(width: given.width, offsets: given.offsets.map { Int32(min(max(Int($0) + shift, 0), last)) })
+            }
+        }
+        let bytes = estimatedBytes(width: width, height: height, disparityCount: band?.width ?? count)
         guard bytes <= parameters.memoryLimit else { throw MatchingError.volumeTooLarge(bytes: bytes, limit: parameters.memoryLimit) }
 
         // The workspace's per-tile arrays, refilled in place and put back at the end (a buffer still
@@ -106,7 +121,7 @@ public enum StereoMatcher {
         guard leftValid.contains(true), rightValid.contains(true) else { return .allNaN(width: width, height: height) }
 
         let volume = workspace.costs
-        volume.reshape(width: width, height: height, minDisparity: lowest, count: count)
+        volume.reshape(width: width, height: height, minDisparity: lowest, count: count, band: band)
         // The tile's robust intensity range (left image), mapped to 0..255 for both images: the
         // scale of the adaptive P2 and of the gradient cost.
         let needsScale = parameters.gradientWeight > 0 || parameters.p2GradientScale != nil

@@ -24,23 +24,41 @@ extension StereoMatcher {
         parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: Float? = nil,
         tileSize: Int? = nil, workspace: MatchingWorkspace? = nil
     ) throws -> StereoMatchResult {
+        try matchTiled(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
+                       tileSize: tileSize, workspace: workspace, band: nil)
+    }
+
+    /// `matchTiled`; with `band` (per-pixel windows over `disparities`, `parameters.search` ignored)
+    /// every tile is matched by `matchTile` on its crop of the band.
+    static func matchTiled(
+        left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
+        parameters: StereoMatchingParameters, nodata: Float?, tileSize: Int?, workspace: MatchingWorkspace?,
+        band: DisparityBand?
+    ) throws -> StereoMatchResult {
         let workspace = workspace ?? MatchingWorkspace()
         try parameters.validate()
         try checkPair(left.width, left.height, right.width, right.height)
-        if parameters.search == .pyramid {
+        if parameters.search == .pyramid && band == nil {
             return try matchPyramid(left: left, right: right, disparities: disparities, parameters: parameters,
                                     nodata: nodata, workspace: workspace)
         }
         let (width, height) = (left.width, left.height)
-        let count = disparities.count
+        let count = band?.width ?? disparities.count
+        func matchOne(_ left: ImageBuffer<Float>, _ right: ImageBuffer<Float>, _ band: DisparityBand?) throws -> StereoMatchResult {
+            guard let band else {
+                return try match(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
+                                 workspace: workspace)
+            }
+            return try matchTile(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
+                                 workspace: workspace, pipelined: true, band: band)
+        }
         if tileSize == nil && estimatedBytes(width: width, height: height, disparityCount: count) <= parameters.memoryLimit {
-            return try match(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
-                             workspace: workspace)
+            return try matchOne(left, right, band)
         }
         let margin = tileMargin
         var (tileWidth, tileHeight) = (tileSize ?? 16, tileSize ?? 16)
         if tileSize == nil, let shape = tileShape(width: width, height: height, disparities: disparities,
-                                                  memoryLimit: parameters.memoryLimit) {
+                                                  memoryLimit: parameters.memoryLimit, count: count) {
             (tileWidth, tileHeight) = shape
         }
         let side = min(tileWidth, tileHeight)
@@ -56,8 +74,16 @@ extension StereoMatcher {
                 let cy0 = max(0, y0 - margin), cy1 = min(height, y1 + margin)
                 let window = Window(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0)
                 let leftTile = crop(left, window, into: &leftCrop), rightTile = crop(right, window, into: &rightCrop)
-                let tile = try match(left: leftTile, right: rightTile,
-                                     disparities: disparities, parameters: parameters, nodata: nodata, workspace: workspace)
+                var tileBand: DisparityBand?
+                if let band {
+                    var offsets = [Int32]()
+                    offsets.reserveCapacity(window.width * window.height)
+                    for y in window.y..<window.maxY {
+                        offsets.append(contentsOf: band.offsets[(y * width + window.x)..<(y * width + window.maxX)])
+                    }
+                    tileBand = DisparityBand(width: band.width, offsets: offsets)
+                }
+                let tile = try matchOne(leftTile, rightTile, tileBand)
                 (leftCrop, rightCrop) = (leftTile.storage, rightTile.storage)
                 for y in y0..<y1 {
                     let source = (y - cy0) * window.width + (x0 - cx0), target = y * width + x0
@@ -78,8 +104,10 @@ extension StereoMatcher {
     /// `memoryLimit`, the one with the least computed area (kept pixels plus the margins and the
     /// disparity columns every window adds). Nil when no tile of 16 rows fits.
     /// - Complexity: O(W) candidate splits.
-    static func tileShape(width: Int, height: Int, disparities: ClosedRange<Int>, memoryLimit: Int) -> (Int, Int)? {
-        let margin = tileMargin, count = disparities.count
+    /// `count`: the disparities each pixel searches (nil: the whole range; a band's window width).
+    static func tileShape(width: Int, height: Int, disparities: ClosedRange<Int>, memoryLimit: Int,
+                          count: Int? = nil) -> (Int, Int)? {
+        let margin = tileMargin, count = count ?? disparities.count
         let before = max(disparities.upperBound, 0) + margin, after = -min(disparities.lowerBound, 0) + margin
         func computed(_ length: Int, _ tile: Int, _ low: Int, _ high: Int) -> Int {
             stride(from: 0, to: length, by: tile).reduce(0) { $0 + min(length, $1 + tile + high) - max(0, $1 - low) }

@@ -76,13 +76,16 @@ func aggregatedMinimumReference(
 ///   - total: `stride` aggregated costs, `UInt16.max` from `count` on.
 ///   - bestCost, bestIndex: `width + stride` entries each, reset to `UInt16.max` / anything per row.
 /// - Complexity: O(D).
+/// With per-pixel windows, pass x - offset as `x` and the offset as `indexBase` (stored for cell
+/// i: indexBase + i).
 @inline(__always)
 func updateRightWinners(total: UnsafePointer<UInt16>, stride: Int, x: Int, width: Int,
-                        bestCost: UnsafeMutablePointer<UInt16>, bestIndex: UnsafeMutablePointer<UInt16>) {
+                        bestCost: UnsafeMutablePointer<UInt16>, bestIndex: UnsafeMutablePointer<UInt16>,
+                        indexBase: Int = 0) {
     let t = UnsafeRawPointer(total)
     let costs = UnsafeMutableRawPointer(bestCost + (width - 1 - x))
     let indices = UnsafeMutableRawPointer(bestIndex + (width - 1 - x))
-    var lane = SIMD16<UInt16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    var lane = SIMD16<UInt16>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) &+ SIMD16(repeating: UInt16(indexBase))
     var i = 0
     while i < stride {
         let candidate = t.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)
@@ -98,12 +101,13 @@ func updateRightWinners(total: UnsafePointer<UInt16>, stride: Int, x: Int, width
 
 /// Plain version of `updateRightWinners` (same results on every entry it writes).
 func updateRightWinnersReference(total: UnsafePointer<UInt16>, stride: Int, x: Int, width: Int,
-                                 bestCost: UnsafeMutablePointer<UInt16>, bestIndex: UnsafeMutablePointer<UInt16>) {
+                                 bestCost: UnsafeMutablePointer<UInt16>, bestIndex: UnsafeMutablePointer<UInt16>,
+                                 indexBase: Int = 0) {
     for i in 0..<stride {
         let b = width - 1 - x + i
         if total[i] < bestCost[b] {
             bestCost[b] = total[i]
-            bestIndex[b] = UInt16(i)
+            bestIndex[b] = UInt16(indexBase + i)
         }
     }
 }
@@ -144,8 +148,11 @@ func decideDisparities(
 /// has `S * (100 - uniqueness) < S(i*) * 100` (OpenCV's rule), or, with the left-right check,
 /// when the right image's own winner at x - d (the minimum of S(x_r + d, d) over d, computed from
 /// the same row of S as in OpenCV's SGBM) differs by more than the tolerance.
+/// Banded volumes (per-pixel windows): index i of pixel x is disparity offset(x) + i; the right
+/// winners take each left pixel's window, and the sub-pixel fit needs both neighbours inside it.
 final class RowDecider: @unchecked Sendable {
-    let width: Int, height: Int, count: Int, stride: Int, minDisparity: Int
+    let width: Int, height: Int, count: Int, stride: Int, minDisparity: Int, span: Int
+    nonisolated(unsafe) let offsets: UnsafePointer<Int32>?
     let uniqueness: Int, tolerance: Int?, subpixel: SubpixelMethod
     let leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float]
     private let scratch: [(total: UnsafeMutablePointer<UInt16>, rightCost: UnsafeMutablePointer<UInt16>,
@@ -154,9 +161,12 @@ final class RowDecider: @unchecked Sendable {
     init(costs: CostVolume, leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float],
          parameters: StereoMatchingParameters, workers: Int) {
         (width, height, count, stride, minDisparity) = (costs.width, costs.height, costs.count, costs.stride, costs.minDisparity)
+        offsets = costs.offsets.map { UnsafePointer($0) }
+        span = costs.span
         (uniqueness, tolerance, subpixel) = (parameters.uniquenessRatio, parameters.leftRightTolerance, parameters.subpixel)
         (self.leftValid, self.rightValid, self.leftPixels, self.rightPixels) = (leftValid, rightValid, leftPixels, rightPixels)
-        let (width, stride) = (self.width, self.stride)
+        // Right winners: slot b = width - 1 - x + offset + i reaches width + span - 2.
+        let (width, stride) = (self.width, max(self.stride, costs.span))
         scratch = (0..<workers).map { _ in
             let rightIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride)
             rightIndex.initialize(repeating: 0, count: width + stride)
@@ -177,11 +187,12 @@ final class RowDecider: @unchecked Sendable {
         let (width, height, count, stride, minDisparity) = (self.width, self.height, self.count, self.stride, self.minDisparity)
         let (uniqueness, tolerance, subpixel) = (self.uniqueness, self.tolerance, self.subpixel)
         let (total, rightCost, rightIndex, leftWinner) = scratch[worker]
+        let offsets = self.offsets.map { $0 + y * width }
         leftValid.withUnsafeBufferPointer { leftValid in
         rightValid.withUnsafeBufferPointer { rightValid in
         leftPixels.withUnsafeBufferPointer { leftPixels in
         rightPixels.withUnsafeBufferPointer { rightPixels in
-            rightCost.update(repeating: .max, count: width + stride)
+            rightCost.update(repeating: .max, count: width + max(stride, span))
             leftWinner.update(repeating: Int.min, count: width)
             for x in 0..<width {
                 let pixel = y * width + x
@@ -190,11 +201,12 @@ final class RowDecider: @unchecked Sendable {
                 let best = Int(relief_aggregated_minimum(forward + x * stride, backward + x * stride,
                                                          Int32(count), Int32(stride), total, ReliefKernelAuto))
                 let minimum = total[best]
+                let windowStart = Int(offsets?[x] ?? 0)
                 if tolerance != nil {
-                    relief_update_right_winners(total, Int32(stride), Int32(x), Int32(width), rightCost, rightIndex,
-                                                ReliefKernelAuto)
+                    relief_update_right_winners(total, Int32(stride), Int32(x - windowStart), Int32(width), rightCost,
+                                                rightIndex, Int32(windowStart), ReliefKernelAuto)
                 }
-                let d = minDisparity + best
+                let d = minDisparity + windowStart + best
                 let xr = x - d
                 guard xr >= 0, xr < width, rightValid[y * width + xr] else { continue }
                 if uniqueness > 0 {
