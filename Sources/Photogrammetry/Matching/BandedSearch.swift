@@ -1,3 +1,4 @@
+import Dispatch
 import Raster
 
 /// Per-pixel disparity windows (tSGM, Rothermel, Wenzel, Fritsch & Haala 2012): pixel p searches
@@ -35,40 +36,46 @@ extension StereoMatcher {
     static func bandOffsets(coarse: ImageBuffer<Float>, width: Int, height: Int, range: ClosedRange<Int>,
                             bandWidth: Int) -> [Int32] {
         let (cw, ch) = (coarse.width, coarse.height)
-        var low = [Float](repeating: .nan, count: cw * ch), high = low
-        for y in 0..<ch {
-            for x in 0..<cw {
-                let v = coarse.storage[y * coarse.rowStride + x]
-                low[y * cw + x] = v
-                high[y * cw + x] = v
+        var low = [Float](repeating: .nan, count: cw * ch)
+        coarse.storage.withUnsafeBufferPointer { source in
+            low.withUnsafeMutableBufferPointer { low in
+                for y in 0..<ch { for x in 0..<cw { low[y * cw + x] = source[y * coarse.rowStride + x] } }
             }
         }
+        var high = low
         fillGaps(&low, &high, count: cw, lines: ch, step: 1, lineStride: cw)  // along rows
         fillGaps(&low, &high, count: ch, lines: cw, step: cw, lineStride: 1)  // then columns
         let k = pyramidNeighbourhood
         let (ownLow, ownHigh) = (low, high)
-        low = neighbourhoodExtreme(low, width: cw, height: ch, radius: k, takeMinimum: true)
-        high = neighbourhoodExtreme(high, width: cw, height: ch, radius: k, takeMinimum: false)
-        let first = range.lowerBound, last = range.upperBound - bandWidth + 1
-        let middle = Int32((range.lowerBound + range.upperBound + 1) / 2 - bandWidth / 2)
-        var offsets = [Int32](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let cy = min(y / 2, ch - 1)
-            for x in 0..<width {
-                let c = cy * cw + min(x / 2, cw - 1)
-                var start = Int(middle)
-                if !low[c].isNaN {
-                    let lo = 2 * Int(low[c].rounded(.down)) - pyramidSlack, hi = 2 * Int(high[c].rounded(.up)) + pyramidSlack
-                    let need = hi - lo + 1
-                    if need <= bandWidth {
-                        start = lo - (bandWidth - need) / 2
-                    } else {
-                        // A depth edge nearby: centre on the pixel's own coarse span, inside lo...hi.
-                        let own = Int(ownLow[c].rounded(.down)) + Int(ownHigh[c].rounded(.up))  // twice its middle
-                        start = min(max(own - bandWidth / 2, lo), hi - bandWidth + 1)
-                    }
+        // Pixels still without a span (the coarse image has no valid pixel) never win a min / max.
+        low = neighbourhoodExtreme(low.map { $0.isNaN ? .infinity : $0 }, width: cw, height: ch, radius: k, takeMinimum: true)
+        high = neighbourhoodExtreme(high.map { $0.isNaN ? -.infinity : $0 }, width: cw, height: ch, radius: k, takeMinimum: false)
+        let first = range.lowerBound, last = max(range.lowerBound, range.upperBound - bandWidth + 1)
+        let middle = (range.lowerBound + range.upperBound + 1) / 2 - bandWidth / 2
+        // One window per coarse pixel (its 2x2 fine pixels share it), then spread to the fine grid.
+        var coarseOffsets = [Int32](repeating: 0, count: cw * ch)
+        for c in 0..<(cw * ch) {
+            var start = middle
+            if low[c].isFinite {
+                let lo = 2 * Int(low[c].rounded(.down)) - pyramidSlack, hi = 2 * Int(high[c].rounded(.up)) + pyramidSlack
+                let need = hi - lo + 1
+                if need <= bandWidth {
+                    start = lo - (bandWidth - need) / 2
+                } else {
+                    // A depth edge nearby: centre on the pixel's own coarse span, inside lo...hi.
+                    let own = Int(ownLow[c].rounded(.down)) + Int(ownHigh[c].rounded(.up))  // twice its middle
+                    start = min(max(own - bandWidth / 2, lo), hi - bandWidth + 1)
                 }
-                offsets[y * width + x] = Int32(min(max(start, first), max(first, last)) - first)
+            }
+            coarseOffsets[c] = Int32(min(max(start, first), last) - first)
+        }
+        var offsets = [Int32](repeating: 0, count: width * height)
+        coarseOffsets.withUnsafeBufferPointer { source in
+            offsets.withUnsafeMutableBufferPointer { out in
+                for y in 0..<height {
+                    let row = min(y / 2, ch - 1) * cw
+                    for x in 0..<width { out[y * width + x] = source[row + min(x / 2, cw - 1)] }
+                }
             }
         }
         return offsets
@@ -99,29 +106,45 @@ extension StereoMatcher {
         }
     }
 
-    /// The minimum (or maximum) of the non-NaN values within `radius` (a square), separably; NaN
-    /// where none is.
+    /// The minimum (or maximum) of `values` (no NaN) within `radius` (a square), separably, rows
+    /// split over the cores.
+    /// - Complexity: O(W·H·radius).
     private static func neighbourhoodExtreme(_ values: [Float], width: Int, height: Int, radius: Int,
                                              takeMinimum: Bool) -> [Float] {
-        func pick(_ a: Float, _ b: Float) -> Float {
-            if a.isNaN { return b }
-            if b.isNaN { return a }
-            return takeMinimum ? min(a, b) : max(a, b)
-        }
-        var rows = [Float](repeating: .nan, count: values.count)
-        for y in 0..<height {
-            for x in 0..<width {
-                var v = Float.nan
-                for i in max(0, x - radius)...min(width - 1, x + radius) { v = pick(v, values[y * width + i]) }
-                rows[y * width + x] = v
+        var rows = [Float](repeating: 0, count: values.count)
+        var out = rows
+        let chunks = min(height, 8)
+        values.withUnsafeBufferPointer { values in
+            rows.withUnsafeMutableBufferPointer { rows in
+                nonisolated(unsafe) let (values, rows) = (values, rows)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    for y in (chunk * height / chunks)..<((chunk + 1) * height / chunks) {
+                        for x in 0..<width {
+                            var v = values[y * width + x]
+                            for i in max(0, x - radius)...min(width - 1, x + radius) {
+                                v = takeMinimum ? min(v, values[y * width + i]) : max(v, values[y * width + i])
+                            }
+                            rows[y * width + x] = v
+                        }
+                    }
+                }
             }
         }
-        var out = rows
-        for y in 0..<height {
-            for x in 0..<width {
-                var v = Float.nan
-                for j in max(0, y - radius)...min(height - 1, y + radius) { v = pick(v, rows[j * width + x]) }
-                out[y * width + x] = v
+        rows.withUnsafeBufferPointer { rows in
+            out.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let (rows, out) = (rows, out)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    for y in (chunk * height / chunks)..<((chunk + 1) * height / chunks) {
+                        let j0 = max(0, y - radius), j1 = min(height - 1, y + radius)
+                        for x in 0..<width { out[y * width + x] = rows[j0 * width + x] }
+                        for j in j0...j1 {
+                            for x in 0..<width {
+                                out[y * width + x] = takeMinimum ? min(out[y * width + x], rows[j * width + x])
+                                                                 : max(out[y * width + x], rows[j * width + x])
+                            }
+                        }
+                    }
+                }
             }
         }
         return out

@@ -249,7 +249,8 @@ extension CostVolume {
         nonisolated(unsafe) let cells = self.cells
         let (width, height, stride, minDisparity, count) = (self.width, self.height, self.stride, self.minDisparity, self.count)
         precondition(offsets == nil || gradients == nil, "banded volumes take no gradient cost")
-        nonisolated(unsafe) let (offsets, span) = (self.offsets, self.span)
+        nonisolated(unsafe) let offsets = self.offsets
+        let span = self.span
         confidence.withUnsafeMutableBufferPointer { confidence in
         leftGradients.withUnsafeBufferPointer { lg in
         rightGradients.withUnsafeBufferPointer { rg in

@@ -2,17 +2,17 @@ import Raster
 
 /// Coarse-to-fine disparity search (`DisparitySearch.pyramid`), after tSGM (Rothermel, Wenzel,
 /// Fritsch & Haala 2012, "SURE: photogrammetric surface reconstruction from imagery"): match the
-/// pair at half resolution over the halved range, then let each full-resolution tile search only
+/// pair at half resolution over the halved range, then let each full-resolution pixel search only
 /// the disparities its coarse neighbourhood predicts.
 ///
-/// Layout: one window per fine tile (`pyramidTileSide` kept pixels a side), the min..max of twice
-/// the coarse disparities over the tile and `pyramidNeighbourhood` coarse pixels around it,
-/// widened by `pyramidSlack` and rounded up to the cost volume's 16-disparity stride. The tile is
-/// matched by the unchanged full-search kernels (`matchTile`) on a crop whose right image is
-/// shifted by the window's lowest disparity, so every kernel, filter and the left-right check
-/// work as in `.full`, over the window only. Per-pixel windows (tSGM proper, ragged or offset
-/// layouts) would narrow the search further where a tile straddles a depth edge; this layout
-/// needs no new kernel and is exact inside each window.
+/// Layout: per-pixel windows (`DisparityBand`, `BandedSearch.swift`) of `pyramidBandWidth`
+/// disparities, the fine level matched by `matchTiled(..., band:)` in tiles that fit the memory
+/// budget. Where the banded kernels cannot run (`bandSupported`: the gradient cost, or
+/// `maxCost + p1 + 2 p2 > 255`), one window per fine tile (`pyramidTileSide` kept pixels a
+/// side) instead: the min..max of twice the coarse disparities over the tile and
+/// `pyramidNeighbourhood` coarse pixels around it, widened by `pyramidSlack` and rounded up to the
+/// cost volume's 16-disparity stride, matched by the unchanged full-search kernels on a crop whose
+/// right image is shifted by the window's lowest disparity.
 extension StereoMatcher {
     /// Ranges narrower than this are searched in full: the fine windows are 16 disparities at
     /// least and 32-48 typically (spread, slack, rounding), so a narrower range gains too little to
@@ -36,10 +36,11 @@ extension StereoMatcher {
     /// Coarse pixels around the tile whose disparities shape its window.
     static let pyramidNeighbourhood = 2
 
-    /// `matchTiled` / `match` with `parameters.search == .pyramid`; `tileSide` (fine tiles' kept
-    /// side, at least 16) is there for the tests' seams, the coarse levels use the default.
-    /// - Complexity: O(W·H·w·paths) time at full resolution, w the tiles' window widths, plus the
-    ///   coarse levels (1/8 of a full search each at most); memory one fine tile's cost volume.
+    /// `matchTiled` / `match` with `parameters.search == .pyramid`; `tileSide` (kept side of the
+    /// fine tiles when they have one window each, at least 16) is there for the tests' seams.
+    /// - Complexity: O(W·H·w·paths) time at full resolution, w the window width (32 per pixel, or
+    ///   the tiles' windows), plus the coarse levels (1/8 of a full search each at most); memory
+    ///   one fine tile's cost volume (within `parameters.memoryLimit`).
     static func matchPyramid(
         left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
         parameters: StereoMatchingParameters, nodata: Float?, workspace: MatchingWorkspace,

@@ -34,11 +34,15 @@ public enum DisparitySearch: String, Sendable, Hashable, CaseIterable {
     /// Every disparity of the range at every pixel (the reference; O(W·H·D)).
     case full
     /// Coarse to fine (after tSGM, Rothermel et al. 2012): the pair is first matched at half
-    /// resolution over the halved range (recursively while that gains), then each full-resolution
-    /// tile searches only the window spanned by twice the coarse disparities around it, widened by
-    /// a margin (`PyramidMatching.swift`). Falls back to `.full` where a coarse level cannot gain:
-    /// ranges of fewer than `pyramidMinimumRange` disparities, images under `pyramidMinimumSide`
-    /// pixels on a side; tiles whose neighbourhood has no valid coarse disparity search the full range.
+    /// resolution over the halved range (recursively while that gains), then every full-resolution
+    /// pixel searches its own window of `pyramidBandWidth` (32) disparities, centred on twice the
+    /// coarse disparities around it (`BandedSearch.swift`): the cost volume, the SGM paths and the
+    /// decision hold 32 cells a pixel instead of the whole range. Falls back to `.full` where a
+    /// coarse level cannot gain: ranges of fewer than `pyramidMinimumRange` disparities, images
+    /// under `pyramidMinimumSide` pixels on a side; with the gradient cost or with
+    /// `maxCost + p1 + 2 p2 > 255` it uses one window per 512-px tile instead (`predictedWindow`).
+    /// Near depth edges wider than the window a pixel may miss its true disparity (measured: Cones
+    /// bad-1px 6.2 % against 5.85 % for `.full`; Réunion DSM NMAD equal).
     case pyramid
 }
 
