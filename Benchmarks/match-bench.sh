@@ -67,7 +67,7 @@ done
   echo "relief-*: the plain release build (as CI; its C kernels pick AVX2 at run time by CPUID, as OpenCV does);"
   echo "relief-*-haswell: the Swift code built with \`-Xswiftc -target-cpu -Xswiftc haswell\` (identical output)."
   echo "relief-*-pyramid: coarse-to-fine search (\`search: .pyramid\`): a half-resolution match predicts, for each"
-  echo "512-pixel tile, a narrow window of disparities, and only that window is searched at full resolution."
+  echo "pixel, a window of 32 disparities, and only that window is searched at full resolution."
   echo "Its throughput still counts the full range (pixels x all disparities / wall time), as OpenCV searches it all."
   echo "Relief: default parameters (census 5x5, P1 8, P2 32, LR check 1 px, speckle 100/2, median 3x3, zero-mean window-SSD"
   echo "sub-pixel refinement, confidence map), tiled driver with its default 512 MiB budget, one MatchingWorkspace"

@@ -15,7 +15,7 @@ struct SGMOptions: ParsableArguments {
     @Option(help: "SGM penalty P2 for larger disparity changes, in census bits (default 32).")
     var p2: Int?
 
-    @Option(help: "Disparity search: full (every disparity at every pixel, default) or pyramid (coarse to fine: a half-resolution match predicts a narrow window per tile).")
+    @Option(help: "Disparity search: full (every disparity at every pixel, default) or pyramid (coarse to fine: a half-resolution match predicts a 32-disparity window per pixel; faster and lighter on wide ranges).")
     var search: String = "full"
 
     func validate() throws {

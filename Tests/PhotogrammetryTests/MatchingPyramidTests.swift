@@ -68,27 +68,51 @@ struct MatchingPyramidTests {
         }
     }
 
-    @Test("small fine tiles (many seams, windows per tile): the stepped pair and shifts of both signs as with one tile")
+    /// Bad-1px (%) of `d` against `truth` (NaN counts as bad).
+    static func badShare(_ d: ImageBuffer<Float>, _ truth: ImageBuffer<Float>) -> Double {
+        var known = 0, bad = 0
+        for i in truth.storage.indices where !truth.storage[i].isNaN {
+            known += 1
+            if d.storage[i].isNaN || abs(d.storage[i] - truth.storage[i]) > 1 { bad += 1 }
+        }
+        return 100 * Double(bad) / Double(known)
+    }
+
+    @Test("many seams: per-pixel windows over tiles forced by a small memory budget, and one window per small tile (the fall-back without banded kernels) as good as one tile")
     func seams() throws {
         let (left, right, truth) = steppedSyntheticPair(size: 320, disparities: 64, seed: 11)
+        // Per-pixel windows: one tile, then tiles that fit 4 MiB (91 rows of 320 px at 32
+        // disparities, 64 of them margins: a dozen fine tiles; the coarse level, 160 px, fits).
+        var small = Self.pyramid()
+        small.memoryLimit = 4 << 20
+        let oneTile = try StereoMatcher.matchTiled(left: left, right: right, disparities: 0...63, parameters: Self.pyramid()).disparity
+        let tiled = try StereoMatcher.matchTiled(left: left, right: right, disparities: 0...63, parameters: small).disparity
+        let (one, many) = (Self.badShare(oneTile, truth), Self.badShare(tiled, truth))
+        #expect(many <= one + 0.5, "banded: one tile \(one) %, tiles \(many) %")
+        // One window per fine tile: with P2 = 112 the banded path costs could overflow 8 bits
+        // (maxCost + P1 + 2 P2 > 255), so `.pyramid` falls back to windows per tile.
+        var perTile = Self.pyramid()
+        perTile.p2 = 112
+        #expect(!StereoMatcher.bandSupported(perTile))
+        var fullP2 = StereoMatchingParameters()
+        fullP2.p2 = 112
+        let reference = Self.badShare(try StereoMatcher.matchTiled(left: left, right: right, disparities: 0...63,
+                                                                    parameters: fullP2).disparity, truth)
         for side in [48, 100] {
-            let d = try StereoMatcher.matchPyramid(left: left, right: right, disparities: 0...63, parameters: Self.pyramid(),
+            let d = try StereoMatcher.matchPyramid(left: left, right: right, disparities: 0...63, parameters: perTile,
                                                    nodata: nil, workspace: MatchingWorkspace(), tileSide: side).disparity
-            var known = 0, bad = 0
-            for i in truth.storage.indices where !truth.storage[i].isNaN {
-                known += 1
-                if d.storage[i].isNaN || abs(d.storage[i] - truth.storage[i]) > 1 { bad += 1 }
-            }
-            // Full search: 0.81 % on this pair (`steppedPair`); the same 0.5-point allowance.
-            #expect(100 * Double(bad) / Double(known) <= 0.81 + 0.5, "tile \(side): \(bad) of \(known) bad")
+            let bad = Self.badShare(d, truth)
+            #expect(bad <= reference + 0.5, "tile \(side): \(bad) %, full search \(reference) %")
         }
         for shift in [-23, 17] {
             let (l, r) = shiftedPair(width: 300, height: 140, disparity: shift, seed: UInt64(500 + shift + 40))
-            let d = try StereoMatcher.matchPyramid(left: l, right: r, disparities: shift < 0 ? -63...0 : 0...63,
-                                                   parameters: Self.pyramid(), nodata: nil, workspace: MatchingWorkspace(),
-                                                   tileSide: 40).disparity
-            let correct = d.storage.filter { abs($0 - Float(shift)) <= 0.25 }.count
-            #expect(correct >= (300 - abs(shift)) * 140 * 84 / 100, "shift \(shift): \(correct) correct")
+            for parameters in [small, perTile] {
+                let d = try StereoMatcher.matchPyramid(left: l, right: r, disparities: shift < 0 ? -63...0 : 0...63,
+                                                       parameters: parameters, nodata: nil, workspace: MatchingWorkspace(),
+                                                       tileSide: 40).disparity
+                let correct = d.storage.filter { abs($0 - Float(shift)) <= 0.25 }.count
+                #expect(correct >= (300 - abs(shift)) * 140 * 84 / 100, "shift \(shift) p2 \(parameters.p2): \(correct) correct")
+            }
         }
     }
 

@@ -42,11 +42,10 @@ extension StereoMatcher {
                 for y in 0..<ch { for x in 0..<cw { low[y * cw + x] = source[y * coarse.rowStride + x] } }
             }
         }
-        var high = low
-        fillGaps(&low, &high, count: cw, lines: ch, step: 1, lineStride: cw)  // along rows
-        fillGaps(&low, &high, count: ch, lines: cw, step: cw, lineStride: 1)  // then columns
+        var (high, own) = (low, low)
+        fillGaps(&low, &high, &own, count: cw, lines: ch, step: 1, lineStride: cw)  // along rows
+        fillGaps(&low, &high, &own, count: ch, lines: cw, step: cw, lineStride: 1)  // then columns
         let k = pyramidNeighbourhood
-        let (ownLow, ownHigh) = (low, high)
         // Pixels still without a span (the coarse image has no valid pixel) never win a min / max.
         low = neighbourhoodExtreme(low.map { $0.isNaN ? .infinity : $0 }, width: cw, height: ch, radius: k, takeMinimum: true)
         high = neighbourhoodExtreme(high.map { $0.isNaN ? -.infinity : $0 }, width: cw, height: ch, radius: k, takeMinimum: false)
@@ -62,9 +61,9 @@ extension StereoMatcher {
                 if need <= bandWidth {
                     start = lo - (bandWidth - need) / 2
                 } else {
-                    // A depth edge nearby: centre on the pixel's own coarse span, inside lo...hi.
-                    let own = Int(ownLow[c].rounded(.down)) + Int(ownHigh[c].rounded(.up))  // twice its middle
-                    start = min(max(own - bandWidth / 2, lo), hi - bandWidth + 1)
+                    // A depth edge nearby: centre on the pixel's own coarse disparity (or its
+                    // nearest valid one's), inside lo...hi.
+                    start = min(max(Int((2 * own[c]).rounded()) - bandWidth / 2, lo), hi - bandWidth + 1)
                 }
             }
             coarseOffsets[c] = Int32(min(max(start, first), last) - first)
@@ -82,9 +81,11 @@ extension StereoMatcher {
     }
 
     /// Fills NaN entries of `low`/`high` along each line (`count` entries `step` apart, lines
-    /// `lineStride` apart) with the min/max of the nearest valid entries before and after them.
-    private static func fillGaps(_ low: inout [Float], _ high: inout [Float], count: Int, lines: Int, step: Int,
-                                 lineStride: Int) {
+    /// `lineStride` apart) with the min/max of the nearest valid entries before and after them,
+    /// and `own` with the nearer one's (the smaller at equal distances: the background side of an
+    /// occlusion).
+    private static func fillGaps(_ low: inout [Float], _ high: inout [Float], _ own: inout [Float], count: Int,
+                                 lines: Int, step: Int, lineStride: Int) {
         var before = [Int](repeating: -1, count: count)
         for line in 0..<lines {
             let base = line * lineStride
@@ -102,6 +103,9 @@ extension StereoMatcher {
                 let first = a >= 0 ? a : b, second = b >= 0 ? b : a
                 low[index] = min(low[base + first * step], low[base + second * step])
                 high[index] = max(high[base + first * step], high[base + second * step])
+                let (u, v) = (own[base + first * step], own[base + second * step])
+                let (da, db) = (a >= 0 ? i - a : Int.max, b >= 0 ? b - i : Int.max)
+                own[index] = da < db ? u : (db < da ? v : min(u, v))
             }
         }
     }

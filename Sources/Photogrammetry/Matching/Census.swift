@@ -52,7 +52,9 @@ func censusTransform(
         for dx in -rx...rx where !(dx == 0 && dy == 0) { offsets.append(dy * paddedWidth + dx) }
     }
     refill(&codes, count: width * height, with: 0)
+    let lowCount = min(offsets.count, 32)
     padded.withUnsafeBufferPointer { src in
+    offsets.withUnsafeBufferPointer { offsets in
         codes.withUnsafeMutableBufferPointer { out in
             let base = UnsafeRawPointer(src.baseAddress!)
             let floatSize = MemoryLayout<Float>.stride
@@ -63,14 +65,14 @@ func censusTransform(
                     let centre = base.loadUnaligned(fromByteOffset: centreIndex * floatSize, as: SIMD8<Float>.self)
                     var lo = SIMD8<UInt32>(repeating: 0)
                     var hi = SIMD8<UInt32>(repeating: 0)
-                    for (k, offset) in offsets.enumerated() {
-                        let neighbour = base.loadUnaligned(fromByteOffset: (centreIndex + offset) * floatSize, as: SIMD8<Float>.self)
-                        let darker = neighbour .< centre
-                        if k < 32 {
-                            lo.replace(with: lo | SIMD8<UInt32>(repeating: 1 << UInt32(k)), where: darker)
-                        } else {
-                            hi.replace(with: hi | SIMD8<UInt32>(repeating: 1 << UInt32(k - 32)), where: darker)
-                        }
+                    // Bits 0..<32, then 32..<64: no per-neighbour branch in either loop.
+                    for k in 0..<lowCount {
+                        let neighbour = base.loadUnaligned(fromByteOffset: (centreIndex + offsets[k]) * floatSize, as: SIMD8<Float>.self)
+                        lo.replace(with: lo | SIMD8<UInt32>(repeating: 1 << UInt32(k)), where: neighbour .< centre)
+                    }
+                    for k in lowCount..<offsets.count {
+                        let neighbour = base.loadUnaligned(fromByteOffset: (centreIndex + offsets[k]) * floatSize, as: SIMD8<Float>.self)
+                        hi.replace(with: hi | SIMD8<UInt32>(repeating: 1 << UInt32(k - 32)), where: neighbour .< centre)
                     }
                     let count = min(lanes, width - x)
                     for lane in 0..<count {
@@ -80,6 +82,7 @@ func censusTransform(
                 }
             }
         }
+    }
     }
 }
 
