@@ -1,3 +1,4 @@
+import Dispatch
 import Raster
 
 /// Coarse-to-fine disparity search (`DisparitySearch.pyramid`), after tSGM (Rothermel, Wenzel,
@@ -164,22 +165,28 @@ extension StereoMatcher {
 
 /// The image at half resolution: each output pixel the mean of the valid (non-NaN) pixels of its
 /// 2x2 block (fewer at an odd last row or column), NaN when none is valid. Pixel (i, j) covers
-/// full-resolution (2i, 2j)...(2i+1, 2j+1), so disparities halve exactly.
+/// full-resolution (2i, 2j)...(2i+1, 2j+1), so disparities halve exactly. Rows split over the cores.
 /// - Complexity: O(W·H).
 func halfResolution(_ pixels: [Float], width: Int, height: Int) -> [Float] {
     let outWidth = (width + 1) / 2, outHeight = (height + 1) / 2
     var out = [Float](repeating: .nan, count: outWidth * outHeight)
+    let chunks = min(outHeight, 8)
     pixels.withUnsafeBufferPointer { p in
-        for j in 0..<outHeight {
-            for i in 0..<outWidth {
-                var sum: Float = 0, n: Float = 0
-                for y in (2 * j)..<min(2 * j + 2, height) {
-                    for x in (2 * i)..<min(2 * i + 2, width) {
-                        let v = p[y * width + x]
-                        if !v.isNaN { sum += v; n += 1 }
+        out.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let (p, out) = (p, out)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for j in (chunk * outHeight / chunks)..<((chunk + 1) * outHeight / chunks) {
+                    for i in 0..<outWidth {
+                        var sum: Float = 0, n: Float = 0
+                        for y in (2 * j)..<min(2 * j + 2, height) {
+                            for x in (2 * i)..<min(2 * i + 2, width) {
+                                let v = p[y * width + x]
+                                if !v.isNaN { sum += v; n += 1 }
+                            }
+                        }
+                        if n > 0 { out[j * outWidth + i] = sum / n }
                     }
                 }
-                if n > 0 { out[j * outWidth + i] = sum / n }
             }
         }
     }
