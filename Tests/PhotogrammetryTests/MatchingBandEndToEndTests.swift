@@ -131,39 +131,56 @@ struct MatchingBandEndToEndTests {
         }
     }
 
-    @Test("matchTiled with a band, forced into several tiles: the one-tile output away from the seams")
+    @Test("matchTiled with a band, forced into several tiles (a small memory limit: strips; a tile size: a grid): one tile's output away from the seams")
     func tiles() throws {
         let (width, height, shift, range) = (360, 160, 22, 0...95)
         let (left, right) = shiftedPair(width: width, height: height, disparity: shift, seed: 95)
         var rng = SplitMix64(seed: 96)
-        let band = Self.band(Self.offsetsHolding(shift, range: range, width: width, height: height, pattern: "smooth", rng: &rng))
+        // Windows holding the truth (smooth), and one random window per 20x8 block over the whole range
+        // (most miss the truth): a tile cropping the wrong offsets would then change its output.
+        let holding = Self.offsetsHolding(shift, range: range, width: width, height: height, pattern: "smooth", rng: &rng)
+        let blocks = (0..<(18 * 20)).map { _ in Int32.random(in: 0...Int32(range.count - Self.w), using: &rng) }
+        let anywhere = (0..<(width * height)).map { blocks[(($0 / width) / 8) * 18 + ($0 % width) / 20] }
         let workspace = MatchingWorkspace()
-        let one = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: StereoMatchingParameters(),
-                                               nodata: nil, tileSize: nil, workspace: workspace, band: band)
         var small = StereoMatchingParameters()
         small.memoryLimit = StereoMatcher.estimatedBytes(width: width, height: height, disparityCount: Self.w) * 6 / 10
-        let shape = try #require(StereoMatcher.tileShape(width: width, height: height, disparities: range,
-                                                         memoryLimit: small.memoryLimit, count: Self.w))
-        #expect(shape.0 < width || shape.1 < height, "test set-up: several tiles, got \(shape)")
-        let tiled = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: small, nodata: nil,
-                                                 tileSize: nil, workspace: workspace, band: band)
-        // Seams: tile borders, and 2 pixels either side of them (the 3x3 median reaches 1).
-        func nearSeam(_ v: Int, _ side: Int, _ length: Int) -> Bool {
-            stride(from: side, to: length, by: side).contains { abs(v - $0) <= 2 || abs(v - ($0 - 1)) <= 2 }
-        }
-        var compared = 0, bad = 0
-        for y in 0..<height where !nearSeam(y, shape.1, height) {
-            for x in 0..<width where !nearSeam(x, shape.0, width) {
-                compared += 1
-                let (a, b) = (one.disparity[x, y], tiled.disparity[x, y])
-                if a.isNaN != b.isNaN || (!a.isNaN && abs(a - b) > 1) { bad += 1 }
+        let strips = try #require(StereoMatcher.tileShape(width: width, height: height, disparities: range,
+                                                          memoryLimit: small.memoryLimit, count: Self.w))
+        #expect(strips.0 < width || strips.1 < height, "test set-up: several tiles, got \(strips)")
+        // (parameters, tile size argument, the kept tile shape it gives)
+        let layouts: [(StereoMatchingParameters, Int?, (Int, Int))] = [(small, nil, strips), (StereoMatchingParameters(), 90, (90, 90))]
+        for (offsets, name) in [(holding, "holding the truth"), (anywhere, "random blocks")] {
+        let band = Self.band(offsets)
+        let one = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: StereoMatchingParameters(),
+                                               nodata: nil, tileSize: nil, workspace: workspace, band: band)
+        for (parameters, tileSize, shape) in layouts {
+            let tiled = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: parameters, nodata: nil,
+                                                     tileSize: tileSize, workspace: workspace, band: band)
+            // Seams: tile borders, and 2 pixels either side of them (the 3x3 median reaches 1).
+            func nearSeam(_ v: Int, _ side: Int, _ length: Int) -> Bool {
+                stride(from: side, to: length, by: side).contains { abs(v - $0) <= 2 || abs(v - ($0 - 1)) <= 2 }
+            }
+            var compared = 0, bad = 0, badAnywhere = 0
+            for y in 0..<height {
+                for x in 0..<width {
+                    let (a, b) = (one.disparity[x, y], tiled.disparity[x, y])
+                    let differs = a.isNaN != b.isNaN || (!a.isNaN && abs(a - b) > 1)
+                    if differs { badAnywhere += 1 }
+                    guard !nearSeam(y, shape.1, height) && !nearSeam(x, shape.0, width) else { continue }
+                    compared += 1
+                    if differs { bad += 1 }
+                }
+            }
+            print("banded tiles \(shape.0)x\(shape.1), windows \(name): \(bad) of \(compared) pixels away from the seams differ from one tile " +
+                  "(\(badAnywhere) of \(width * height) anywhere)")
+            // The pyramid tests' allowance: 0.5 % of the pixels.
+            #expect(compared > width * height / 2)
+            #expect(Double(bad) <= 0.005 * Double(compared), "tiles \(shape), windows \(name): \(bad) of \(compared) differ")
+            if offsets == holding {
+                let correct = tiled.disparity.storage.filter { abs($0 - Float(shift)) <= 0.25 }.count
+                #expect(correct >= (width - shift) * height * 84 / 100, "tiles \(shape): \(correct) correct")
             }
         }
-        print("banded tiles \(shape.0)x\(shape.1): \(bad) of \(compared) pixels away from the seams differ from one tile")
-        // The pyramid tests' allowance: 0.5 % of the pixels.
-        #expect(compared > width * height / 2)
-        #expect(Double(bad) <= 0.005 * Double(compared), "\(bad) of \(compared) differ")
-        let correct = tiled.disparity.storage.filter { abs($0 - Float(shift)) <= 0.25 }.count
-        #expect(correct >= (width - shift) * height * 84 / 100, "\(correct) correct")
+        }
     }
 }
