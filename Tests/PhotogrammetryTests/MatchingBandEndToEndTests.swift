@@ -41,6 +41,21 @@ struct MatchingBandEndToEndTests {
         }
     }
 
+    @Test("bandSupported: the defaults yes; a gradient cost or maxCost + P1 + 2 P2 over 255 no (8-bit path costs)")
+    func supported() {
+        var p = StereoMatchingParameters()
+        #expect(StereoMatcher.bandSupported(p))
+        p.p2 = (255 - p.maxCost - p.p1) / 2  // 24 + 8 + 2 * 111 = 254
+        #expect(StereoMatcher.bandSupported(p))
+        p.p1 = 9  // 255 exactly
+        #expect(StereoMatcher.bandSupported(p))
+        p.p1 = 10
+        #expect(!StereoMatcher.bandSupported(p))
+        var gradient = StereoMatchingParameters()
+        gradient.gradientWeight = 1
+        #expect(!StereoMatcher.bandSupported(gradient))
+    }
+
     @Test("a band no narrower than the (clipped) range is dropped: the full search's output, bit for bit",
           arguments: [(80, 0...31, Int32(0), 4), (80, 5...20, Int32(3), 9), (12, -50...50, Int32(40), 3),
                       (40, -39...(-8), Int32(0), -20)])
