@@ -55,7 +55,8 @@ public enum StereoMatcher {
     /// tests compare the pipelined path with; same output).
     /// With `band`, each pixel searches only its own window of `band.width` disparities
     /// (`DisparityBand`, offsets relative to `disparities.lowerBound`); a range that is (after
-    /// clipping to the image) no wider than the window is searched in full.
+    /// clipping to the image) no wider than the window, or parameters the banded kernels cannot
+    /// take (`bandSupported`), is searched in full.
     static func matchTile(
         left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
         parameters: StereoMatchingParameters, nodata: Float?, workspace: MatchingWorkspace?, pipelined: Bool,
@@ -76,7 +77,8 @@ public enum StereoMatcher {
         var band = band
         if let given = band {
             precondition(given.offsets.count == width * height, "one window offset per pixel")
-            if count <= given.width {
+            if count <= given.width || !bandSupported(parameters) {
+                // Nothing to narrow, or parameters the banded kernels cannot take: full search.
                 band = nil
             } else {
                 // Offsets relative to the clipped range, each window inside it.
