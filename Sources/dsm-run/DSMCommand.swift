@@ -123,7 +123,7 @@ struct DSMCommand: ParsableCommand {
     }
 
     func matching() -> StereoMatchingParameters {
-        var p = StereoMatchingParameters()
+        var p = DSMConfiguration.defaultMatching
         sgm.apply(to: &p)
         p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
         return p

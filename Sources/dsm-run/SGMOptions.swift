@@ -15,11 +15,11 @@ struct SGMOptions: ParsableArguments {
     @Option(help: "SGM penalty P2 for larger disparity changes, in census bits (default 32).")
     var p2: Int?
 
-    @Option(help: "Disparity search: full (every disparity at every pixel, default) or pyramid (coarse to fine: a half-resolution match predicts a 32-disparity window per pixel; faster and lighter on wide ranges).")
-    var search: String = "full"
+    @Option(help: "Disparity search: full (every disparity at every pixel; match's default) or pyramid (coarse to fine: a half-resolution match predicts a 32-disparity window per pixel; dsm's default, lighter and faster on ranges of 64 disparities and more).")
+    var search: String?
 
     func validate() throws {
-        guard DisparitySearch(rawValue: search) != nil else { throw ValidationError("--search must be full or pyramid, got \(search)") }
+        if let search, DisparitySearch(rawValue: search) == nil { throw ValidationError("--search must be full or pyramid, got \(search)") }
         guard paths == 4 || paths == 8 else { throw ValidationError("--paths must be 4 or 8, got \(paths)") }
         guard censusWindow != nil else { throw ValidationError("--census must be WIDTHxHEIGHT, e.g. 5x5, got \(census)") }
     }
@@ -30,12 +30,13 @@ struct SGMOptions: ParsableArguments {
         return (w, h)
     }
 
-    /// Sets the census window, paths, penalties and search given on the command line.
+    /// Sets the census window, paths, penalties and search given on the command line (the
+    /// others keep `p`'s values).
     func apply(to p: inout StereoMatchingParameters) {
         if let window = censusWindow { (p.censusWidth, p.censusHeight) = window }
         p.paths = paths == 4 ? .four : .eight
         if let p1 { p.p1 = p1 }
         if let p2 { p.p2 = p2 }
-        p.search = DisparitySearch(rawValue: search) ?? .full
+        if let search, let value = DisparitySearch(rawValue: search) { p.search = value }
     }
 }

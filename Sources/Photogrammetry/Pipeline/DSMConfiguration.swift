@@ -46,9 +46,16 @@ public struct DSMConfiguration: Sendable {
     public var memoryLimit: Int = 1_610_612_736
     /// Dense matching; sub-pixel by the equiangular fit: on the Réunion pair (full s2p ROI) NMAD
     /// vs s2p 0.340 m, against 0.846 m with the matcher's default window SSD and 0.680 m with none.
-    public var matching: StereoMatchingParameters = {
+    /// Coarse-to-fine search (`.pyramid`, per-pixel windows of 32 disparities): on the same ROI
+    /// NMAD 0.341 m (full search 0.340 m), valid 99.1 % (98.9 %), peak RSS 138 vs 268 MiB, CPU
+    /// 7-20 % lower (two runs, one on a loaded machine); ranges under 64 disparities are searched
+    /// in full anyway.
+    public var matching = DSMConfiguration.defaultMatching
+    /// The default of `matching` (the command line starts from it too).
+    public static let defaultMatching: StereoMatchingParameters = {
         var p = StereoMatchingParameters()
         p.subpixel = .equiangular
+        p.search = .pyramid
         return p
     }()
     public var rectification = RectificationParameters()
