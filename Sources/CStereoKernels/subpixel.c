@@ -1,6 +1,7 @@
 // Window-SSD sub-pixel refinement (radius 1..3, one window row of 8 floats per AVX step), as
 // Swift's `subpixelWindowSSDVector` operation for operation (lane-wise sums over the rows, the
-// same pairwise horizontal sums, no FMA contraction), so the results are equal bit for bit.
+// same pairwise horizontal sums, four at once by HADDPS, no FMA contraction), so the results are
+// equal bit for bit.
 #include "kernels_internal.h"
 #include <math.h>
 
@@ -21,11 +22,14 @@ static inline float zero_mean_ssd(float squares, float firsts, float n) {
     return squares / n - mean * mean;
 }
 
-__attribute__((target("avx2"), always_inline)) static inline float hsum8(__m256 v, __m256 keep) {
-    v = _mm256_and_ps(v, keep);
-    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));  // lanes i + (i + 4)
-    __m128 b = _mm_add_ps(a, _mm_movehl_ps(a, a));                                    // (0 + 2), (1 + 3)
-    return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
+/// The lane sums of four vectors (lanes cleared where `keep` is not set), each added as Swift's
+/// `horizontalSum`: ((v0 + v1) + (v2 + v3)) + ((v4 + v5) + (v6 + v7)), by two rounds of HADDPS.
+__attribute__((target("avx2"), always_inline)) static inline __m128 hsum4x8(__m256 a, __m256 b, __m256 c, __m256 d,
+                                                                          __m256 keep) {
+    const __m256 ab = _mm256_hadd_ps(_mm256_and_ps(a, keep), _mm256_and_ps(b, keep));
+    const __m256 cd = _mm256_hadd_ps(_mm256_and_ps(c, keep), _mm256_and_ps(d, keep));
+    const __m256 abcd = _mm256_hadd_ps(ab, cd);  // lanes i and i + 4: the halves of sum i
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
 }
 
 __attribute__((target("avx2"))) static int window_avx2(const float *left, const float *right, int width, int height,
@@ -51,13 +55,18 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
         centre1 = _mm256_add_ps(centre1, e0);
         plus1 = _mm256_add_ps(plus1, ep);
     }
-    const float s0 = hsum8(minus, keep), s1 = hsum8(centre, keep), s2 = hsum8(plus, keep);
+    float sums[4], firsts[4];
+    _mm_storeu_ps(sums, hsum4x8(minus, centre, plus, minus1, keep));
+    const float s0 = sums[0], s1 = sums[1], s2 = sums[2];
     if (isnan(s0) || isnan(s1) || isnan(s2)) return 0;
     const float n = (float)(side * side);
-    float offset = zeroMean
-        ? parabola(zero_mean_ssd(s0, hsum8(minus1, keep), n), zero_mean_ssd(s1, hsum8(centre1, keep), n),
-                   zero_mean_ssd(s2, hsum8(plus1, keep), n))
-        : parabola(s0 / n, s1 / n, s2 / n);
+    float offset;
+    if (zeroMean) {
+        _mm_storeu_ps(firsts, hsum4x8(centre1, plus1, centre1, plus1, keep));
+        offset = parabola(zero_mean_ssd(s0, sums[3], n), zero_mean_ssd(s1, firsts[0], n), zero_mean_ssd(s2, firsts[1], n));
+    } else {
+        offset = parabola(s0 / n, s1 / n, s2 / n);
+    }
     for (int it = 0; it < iterations; it++) {
         const float negative = -((float)d + offset);
         const float kf = floorf(negative);
@@ -76,9 +85,11 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
             e1 = _mm256_add_ps(e1, residual);
             g1 = _mm256_add_ps(g1, gradient);
         }
-        float g2 = hsum8(gg, keep), eg2 = hsum8(eg, keep);
+        float four[4];
+        _mm_storeu_ps(four, hsum4x8(gg, eg, e1, g1, keep));
+        float g2 = four[0], eg2 = four[1];
         if (zeroMean) {
-            const float e = hsum8(e1, keep), g = hsum8(g1, keep);
+            const float e = four[2], g = four[3];
             eg2 -= e * g / n;
             g2 -= g * g / n;
         }

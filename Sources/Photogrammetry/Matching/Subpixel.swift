@@ -148,9 +148,8 @@ func zeroMeanSSD(_ squares: Float, _ firsts: Float, _ n: Float) -> Float {
 /// Sum of the eight lanes, pairwise (the standard library's `sum()` reduction was left as a call).
 @inline(__always)
 func horizontalSum(_ v: SIMD8<Float>) -> Float {
-    let a = v.lowHalf + v.highHalf
-    let b = a.lowHalf + a.highHalf
-    return b[0] + b[1]
+    // The order of the C kernel's HADDPS rounds (`relief_subpixel_window`): equal bit for bit.
+    ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
 }
 
 /// `subpixelWindowSSD` for radius 1, 2 or 3, vectorised: one window row per step in
