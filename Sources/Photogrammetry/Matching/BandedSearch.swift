@@ -28,10 +28,12 @@ extension StereoMatcher {
 
     /// Per-pixel windows of `bandWidth` disparities inside `range` for a `width` x `height` image,
     /// predicted from its half-resolution disparities `coarse`: each pixel's window is centred on
-    /// twice the min..max of the coarse disparities within `pyramidNeighbourhood` coarse pixels
-    /// (widened by `pyramidSlack`; where the spread is wider than the window, its middle), after
-    /// filling invalid coarse pixels with the span of the nearest valid ones on their row (else
-    /// column) on either side; the middle of `range` where the coarse image has no valid pixel.
+    /// twice the min..max of the coarse disparities within `pyramidNeighbourhood` coarse pixels,
+    /// widened by `pyramidSlack`; where that is wider than the window (a depth edge), on twice the
+    /// pixel's own coarse disparity, inside that min..max. Invalid coarse pixels count with the
+    /// span of the nearest valid ones on their row (else column), before and after them, and as
+    /// own disparity the nearer one's (the smaller at equal distances); the middle of `range`
+    /// where the coarse image has no valid pixel.
     /// - Complexity: O(W·H + coarse pixels · neighbourhood).
     static func bandOffsets(coarse: ImageBuffer<Float>, width: Int, height: Int, range: ClosedRange<Int>,
                             bandWidth: Int) -> [Int32] {

@@ -137,8 +137,10 @@ func popcount(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
 ///
 /// - Parameters:
 ///   - leftValid, rightValid: one flag per pixel (false = nodata).
-///   - scratchCodes, scratchMasks: caller-owned, at least `(width + stride + 8) * 8` bytes each,
-///     8-byte aligned (rebound to UInt32 or UInt64 here).
+///   - scratchCodes, scratchMasks: caller-owned, at least `(width + max(stride, span) + 8) * 8`
+///     bytes each, 8-byte aligned (rebound to UInt32 or UInt64 here).
+///   - offsets, span: per-pixel windows (a banded volume): cell i of pixel x is disparity
+///     `minDisparity + offsets[x] + i`, inside `span` disparities; nil for a full volume.
 /// - Complexity: O(W·D) time.
 func censusCostRow(
     leftCodes: UnsafePointer<UInt64>, leftValid: UnsafePointer<Bool>,
