@@ -76,8 +76,11 @@ extension StereoMatcher {
             let band = DisparityBand(width: pyramidBandWidth,
                                      offsets: bandOffsets(coarse: coarse.disparity, width: width, height: height,
                                                           range: lowest...highest, bandWidth: pyramidBandWidth))
-            return try matchTiled(left: left, right: right, disparities: lowest...highest, parameters: full, nodata: nodata,
-                                  tileSize: nil, workspace: workspace, band: band)
+            // The band 0 pixels with nodata already NaN (masked once above, not again per tile).
+            return try matchTiled(left: ImageBuffer(width: width, height: height, pixels: leftPixels),
+                                  right: ImageBuffer(width: width, height: height, pixels: rightPixels),
+                                  disparities: lowest...highest, parameters: full, nodata: nil, tileSize: nil,
+                                  workspace: workspace, band: band)
         }
 
         var result = StereoMatchResult.allNaN(width: width, height: height)

@@ -50,65 +50,62 @@ func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximum
         // The small half-regions at the middle: their whole regions, measured over both halves
         // (label -1 marks pixels seen in this pass).
         for seed in pending[0] + pending[1] where label[seed] != -1 {
-            label[seed] = -1
-            queue[0] = Int32(seed)
-            var head = 0, tail = 1
-            while head < tail {
-                let pixel = Int(queue[head])
-                head += 1
-                let x = pixel % width, value = d[pixel]
-                @inline(__always) func visit(_ other: Int) {
-                    if label[other] != -1 && abs(d[other] - value) <= maximumDifference {  // false for NaN
-                        label[other] = -1
-                        queue[tail] = Int32(other)
-                        tail += 1
-                    }
-                }
-                if x > 0 { visit(pixel - 1) }
-                if x + 1 < width { visit(pixel + 1) }
-                if pixel >= width { visit(pixel - width) }
-                if pixel + width < count { visit(pixel + width) }
-            }
-            if tail <= maximumSize {
-                for k in 0..<tail { d[Int(queue[k])] = .nan }
+            let size = growRegion(from: seed, d, label: label, queue: queue, width: width, pixels: 0..<count,
+                                  maximumDifference: maximumDifference, mark: -1) { $0 != -1 }
+            if size <= maximumSize {
+                for k in 0..<size { d[Int(queue[k])] = .nan }
             }
         }
     }
     }
 }
 
-/// Labels the 4-connected regions of `d` inside `rows` (breadth first, regions confined to those
-/// rows), calling `region(pixels, size)` once per region with its pixels (row-major indices into
-/// the whole map) in `queue[0..<size]`, valid until the next region. `label` marks visited pixels
-/// (non-zero); `queue` needs room for the rows' pixels.
+/// Grows the 4-connected region of `seed` (neighbours within `maximumDifference`, never NaN)
+/// breadth first inside the pixel range `pixels` (whole rows), over pixels whose label `isFree`,
+/// marking each with `mark`; its pixels end up in `queue[0..<size]`, and `size` is returned.
+/// - Complexity: O(size).
+@inline(__always)
+private func growRegion(from seed: Int, _ d: UnsafeMutablePointer<Float>, label: UnsafeMutablePointer<Int32>,
+                        queue: UnsafeMutablePointer<Int32>, width: Int, pixels: Range<Int>, maximumDifference: Float,
+                        mark: Int32, isFree: (Int32) -> Bool) -> Int {
+    let (first, end) = (pixels.lowerBound, pixels.upperBound)
+    label[seed] = mark
+    queue[0] = Int32(seed)
+    var head = 0, tail = 1  // breadth-first: queue[head..<tail] are waiting
+    while head < tail {
+        let pixel = Int(queue[head])
+        head += 1
+        let x = pixel % width
+        let value = d[pixel]
+        @inline(__always) func visit(_ other: Int) {
+            if isFree(label[other]) && abs(d[other] - value) <= maximumDifference {  // false for NaN
+                label[other] = mark
+                queue[tail] = Int32(other)
+                tail += 1
+            }
+        }
+        if x > 0 { visit(pixel - 1) }
+        if x + 1 < width { visit(pixel + 1) }
+        if pixel - width >= first { visit(pixel - width) }
+        if pixel + width < end { visit(pixel + width) }
+    }
+    return tail
+}
+
+/// Labels the 4-connected regions of `d` inside `rows` (regions confined to those rows, grown by
+/// `growRegion`), calling `region(pixels, size)` once per region with its pixels (row-major
+/// indices into the whole map) in `queue[0..<size]`, valid until the next region. `label` marks
+/// visited pixels (non-zero); `queue` needs room for the rows' pixels.
 /// - Complexity: O(W · rows).
 @inline(__always)
 private func labelRegions(_ d: UnsafeMutablePointer<Float>, label: UnsafeMutablePointer<Int32>,
                           queue: UnsafeMutablePointer<Int32>, width: Int, rows: Range<Int>, maximumDifference: Float,
                           region: (UnsafeMutablePointer<Int32>, Int) -> Void) {
-    let first = rows.lowerBound * width, end = rows.upperBound * width
-    for seed in first..<end where label[seed] == 0 && !d[seed].isNaN {
-        label[seed] = 1
-        queue[0] = Int32(seed)
-        var head = 0, tail = 1  // breadth-first: queue[head..<tail] are waiting
-        while head < tail {
-            let pixel = Int(queue[head])
-            head += 1
-            let x = pixel % width
-            let value = d[pixel]
-            @inline(__always) func visit(_ other: Int) {
-                if label[other] == 0 && abs(d[other] - value) <= maximumDifference {  // false for NaN
-                    label[other] = 1
-                    queue[tail] = Int32(other)
-                    tail += 1
-                }
-            }
-            if x > 0 { visit(pixel - 1) }
-            if x + 1 < width { visit(pixel + 1) }
-            if pixel - width >= first { visit(pixel - width) }
-            if pixel + width < end { visit(pixel + width) }
-        }
-        region(queue, tail)
+    let pixels = (rows.lowerBound * width)..<(rows.upperBound * width)
+    for seed in pixels where label[seed] == 0 && !d[seed].isNaN {
+        let size = growRegion(from: seed, d, label: label, queue: queue, width: width, pixels: pixels,
+                              maximumDifference: maximumDifference, mark: 1) { $0 == 0 }
+        region(queue, size)
     }
 }
 
