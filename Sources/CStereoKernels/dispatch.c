@@ -16,7 +16,27 @@ static int detect_avx2(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     return (b & (1u << 5)) != 0;
 }
+
+static int detect_avx512(void) {
+    if (!detect_avx2()) return 0;
+    unsigned a, b, c, d;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xE6) != 0xE6) return 0;  // XMM, YMM, opmask and both ZMM states enabled by the OS
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & (1u << 16)) != 0 && (b & (1u << 31)) != 0;  // AVX512F, AVX512VL
+}
 #endif
+
+bool relief_cpu_has_avx512(void) {
+#if RELIEF_X86
+    static int cached = -1;  // benign race: every thread computes the same value
+    if (cached < 0) cached = detect_avx512();
+    return cached == 1;
+#else
+    return false;
+#endif
+}
 
 bool relief_cpu_has_avx2(void) {
 #if RELIEF_X86

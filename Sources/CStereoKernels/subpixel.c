@@ -100,6 +100,155 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
     *result = offset;
     return 1;
 }
+
+/// True when window_avx2 can measure pixel x (its 8-wide loads inside the row and the image).
+static inline int window_inside(int width, int height, int x, int y, long d, int radius) {
+    const long x0 = x - radius;
+    return y >= radius && y + radius < height && x0 >= 0 && x0 + 8 <= width && x0 - d - 1 >= 0 && x0 - d + 9 <= width;
+}
+
+/// window_avx2 for the 8 pixels xg..xg+7 of a row at once, one pixel per lane: the same
+/// operations in the same order per pixel (a column of the window per step, its rows summed in
+/// order, then the columns as hsum4x8 adds them: ((q0+q1)+(q2+q3))+((q4+q5)+(q6+q7)), columns
+/// from 2r+1 on zero), so each lane equals window_avx2 bit for bit. Each lane's right samples are
+/// picked from two 8-wide loads by VPERMT2PS, so the lanes' disparities may differ by up to 6.
+/// Returns the mask of the lanes it measured (a winner, inside, no NaN); the others are left to
+/// the caller.
+__attribute__((target("avx2,avx512f,avx512vl"))) static unsigned lanes_avx512(
+    const float *left, const float *right, int width, int height, int xg, int y, const int64_t *winners,
+    int radius, int iterations, int zeroMean, float *offsets)
+{
+    if (y < radius || y + radius >= height) return 0;
+    int di[8];
+    unsigned active = 0;
+    long dlo = 0, dhi = 0;
+    for (int i = 0; i < 8 && xg + i < width; i++) {
+        const int64_t w = winners[xg + i];
+        if (w == INT64_MIN || !window_inside(width, height, xg + i, y, w, radius)) continue;
+        if (active == 0 || w < dlo) dlo = w;
+        if (active == 0 || w > dhi) dhi = w;
+        active |= 1u << i;
+    }
+    if (__builtin_popcount(active) < 2 || dhi - dlo > 6) return 0;
+    for (int i = 0; i < 8; i++) di[i] = (active >> i) & 1 ? (int)winners[xg + i] : (int)dhi;
+    // Every load inside the images (rows are contiguous: lanes read neighbouring rows' samples
+    // only where they are not picked).
+    const long total = (long)width * height;
+    const long top = (long)(y - radius) * width, bottom = (long)(y + radius) * width;
+    if (top + xg - radius - 1 - dhi < 0 || top + xg - radius < 0) return 0;
+    if (bottom + xg + radius + 1 - dhi + 16 > total || bottom + xg + radius + 8 > total) return 0;
+
+    const int side = 2 * radius + 1;
+    const __m256i d = _mm256_loadu_si256((const __m256i *)di);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i pick = _mm256_add_epi32(lane, _mm256_sub_epi32(_mm256_set1_epi32((int)dhi), d));
+    const __m256 zero = _mm256_setzero_ps();
+    // Pass 1: the squared and plain differences at d - 1, d, d + 1 per window column.
+    __m256 q[6][8];
+    for (int c = 0; c < 8; c++) {
+        for (int k = 0; k < 6; k++) q[k][c] = zero;
+        if (c >= side) continue;
+        __m256 minus = zero, centre = zero, plus = zero, minus1 = zero, centre1 = zero, plus1 = zero;
+        for (int row = 0; row < side; row++) {
+            const long start = top + (long)row * width;
+            const __m256 a = _mm256_loadu_ps(left + start + xg - radius + c);
+            const float *r = right + start + xg - radius + c - dhi;
+            const __m256 rm = _mm256_permutex2var_ps(_mm256_loadu_ps(r + 1), pick, _mm256_loadu_ps(r + 9));
+            const __m256 r0 = _mm256_permutex2var_ps(_mm256_loadu_ps(r), pick, _mm256_loadu_ps(r + 8));
+            const __m256 rp = _mm256_permutex2var_ps(_mm256_loadu_ps(r - 1), pick, _mm256_loadu_ps(r + 7));
+            const __m256 em = _mm256_sub_ps(a, rm), e0 = _mm256_sub_ps(a, r0), ep = _mm256_sub_ps(a, rp);
+            minus = _mm256_add_ps(minus, _mm256_mul_ps(em, em));
+            centre = _mm256_add_ps(centre, _mm256_mul_ps(e0, e0));
+            plus = _mm256_add_ps(plus, _mm256_mul_ps(ep, ep));
+            minus1 = _mm256_add_ps(minus1, em);
+            centre1 = _mm256_add_ps(centre1, e0);
+            plus1 = _mm256_add_ps(plus1, ep);
+        }
+        q[0][c] = minus; q[1][c] = centre; q[2][c] = plus; q[3][c] = minus1; q[4][c] = centre1; q[5][c] = plus1;
+    }
+#define RELIEF_TREE(v) _mm256_add_ps(_mm256_add_ps(_mm256_add_ps((v)[0], (v)[1]), _mm256_add_ps((v)[2], (v)[3])), \
+                                     _mm256_add_ps(_mm256_add_ps((v)[4], (v)[5]), _mm256_add_ps((v)[6], (v)[7])))
+    const __m256 s0 = RELIEF_TREE(q[0]), s1 = RELIEF_TREE(q[1]), s2 = RELIEF_TREE(q[2]);
+    // NaN in any of the three sums: window_avx2 declines (the caller falls back).
+    const __m256 ordered = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(s0, s0, _CMP_ORD_Q), _mm256_cmp_ps(s1, s1, _CMP_ORD_Q)),
+                                         _mm256_cmp_ps(s2, s2, _CMP_ORD_Q));
+    active &= (unsigned)_mm256_movemask_ps(ordered);
+    if (active == 0) return 0;
+    const __m256 n = _mm256_set1_ps((float)(side * side));
+    const __m256 two = _mm256_set1_ps(2.0f), half = _mm256_set1_ps(0.5f), minusHalf = _mm256_set1_ps(-0.5f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+#define RELIEF_CLAMP(v) _mm256_min_ps(half, _mm256_max_ps(minusHalf, (v)))
+    __m256 m = s0, c0 = s1, p = s2;
+    if (zeroMean) {
+        const __m256 f0 = RELIEF_TREE(q[3]), f1 = RELIEF_TREE(q[4]), f2 = RELIEF_TREE(q[5]);
+        const __m256 mean0 = _mm256_div_ps(f0, n), mean1 = _mm256_div_ps(f1, n), mean2 = _mm256_div_ps(f2, n);
+        m = _mm256_sub_ps(_mm256_div_ps(s0, n), _mm256_mul_ps(mean0, mean0));
+        c0 = _mm256_sub_ps(_mm256_div_ps(s1, n), _mm256_mul_ps(mean1, mean1));
+        p = _mm256_sub_ps(_mm256_div_ps(s2, n), _mm256_mul_ps(mean2, mean2));
+    } else {
+        m = _mm256_div_ps(s0, n); c0 = _mm256_div_ps(s1, n); p = _mm256_div_ps(s2, n);
+    }
+    const __m256 curvature = _mm256_add_ps(_mm256_sub_ps(m, _mm256_mul_ps(two, c0)), p);
+    __m256 offset = _mm256_and_ps(_mm256_cmp_ps(curvature, zero, _CMP_GT_OQ),
+                                  RELIEF_CLAMP(_mm256_div_ps(_mm256_sub_ps(m, p), _mm256_mul_ps(two, curvature))));
+    // Gauss-Newton steps on the linearly interpolated right image.
+    const __m256 df = _mm256_cvtepi32_ps(d);
+    unsigned running = active;
+    for (int it = 0; it < iterations && running; it++) {
+        const __m256 negative = _mm256_xor_ps(_mm256_add_ps(df, offset), sign);
+        const __m256 kf = _mm256_floor_ps(negative);
+        const __m256 t = _mm256_sub_ps(negative, kf);
+        // k = -d - 1 + b with b in {0, 1} while the offset is in [-0.5, 0.5]; other lanes fall back.
+        const __m256i b = _mm256_add_epi32(_mm256_cvttps_epi32(kf), _mm256_add_epi32(d, _mm256_set1_epi32(1)));
+        const unsigned inRange = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(
+            _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32(~1)), _mm256_setzero_si256())));
+        active &= inRange | ~running;
+        running &= inRange;
+        if (!running) break;
+        const __m256i here = _mm256_add_epi32(pick, b), next = _mm256_add_epi32(here, _mm256_set1_epi32(1));
+        __m256 g[4][8];
+        for (int c = 0; c < 8; c++) {
+            for (int k = 0; k < 4; k++) g[k][c] = zero;
+            if (c >= side) continue;
+            __m256 eg = zero, gg = zero, e1 = zero, g1 = zero;
+            for (int row = 0; row < side; row++) {
+                const long start = top + (long)row * width;
+                const __m256 a = _mm256_loadu_ps(left + start + xg - radius + c);
+                const float *r = right + start + xg - radius + c - 1 - dhi;
+                const __m256 lo = _mm256_loadu_ps(r), hi = _mm256_loadu_ps(r + 8);
+                const __m256 rh = _mm256_permutex2var_ps(lo, here, hi), rn = _mm256_permutex2var_ps(lo, next, hi);
+                const __m256 gradient = _mm256_sub_ps(rn, rh);
+                const __m256 residual = _mm256_sub_ps(a, _mm256_add_ps(rh, _mm256_mul_ps(t, gradient)));
+                eg = _mm256_add_ps(eg, _mm256_mul_ps(residual, gradient));
+                gg = _mm256_add_ps(gg, _mm256_mul_ps(gradient, gradient));
+                e1 = _mm256_add_ps(e1, residual);
+                g1 = _mm256_add_ps(g1, gradient);
+            }
+            g[0][c] = gg; g[1][c] = eg; g[2][c] = e1; g[3][c] = g1;
+        }
+        __m256 g2 = RELIEF_TREE(g[0]), eg2 = RELIEF_TREE(g[1]);
+        if (zeroMean) {
+            const __m256 e = RELIEF_TREE(g[2]), gs = RELIEF_TREE(g[3]);
+            eg2 = _mm256_sub_ps(eg2, _mm256_div_ps(_mm256_mul_ps(e, gs), n));
+            g2 = _mm256_sub_ps(g2, _mm256_div_ps(_mm256_mul_ps(gs, gs), n));
+        }
+        const unsigned positive = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(g2, zero, _CMP_GT_OQ));
+        const unsigned step = running & positive;
+        const __m256 moved = RELIEF_CLAMP(_mm256_add_ps(offset, RELIEF_CLAMP(_mm256_div_ps(_mm256_xor_ps(eg2, sign), g2))));
+        const __m256 take = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+            _mm256_and_si256(_mm256_set1_epi32((int)step), _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128)),
+            _mm256_setzero_si256()));
+        offset = _mm256_blendv_ps(offset, moved, take);
+        running = step;
+    }
+#undef RELIEF_TREE
+#undef RELIEF_CLAMP
+    float out[8];
+    _mm256_storeu_ps(out, offset);
+    for (int i = 0; i < 8; i++)
+        if ((active >> i) & 1) offsets[xg + i] = out[i];
+    return active;
+}
 #endif
 
 int32_t relief_subpixel_window(const float *left, const float *right, int32_t width, int32_t height, int32_t x,
@@ -113,4 +262,32 @@ int32_t relief_subpixel_window(const float *left, const float *right, int32_t wi
     (void)iterations; (void)zeroMean; (void)offset;
     return 0;
 #endif
+}
+
+int32_t relief_subpixel_window_row(const float *left, const float *right, int32_t width, int32_t height, int32_t y,
+                                   const int64_t *winners, int32_t radius, int32_t iterations, bool zeroMean,
+                                   float *offsets, uint8_t *done) {
+    int32_t laned = 0;
+#if RELIEF_X86
+    const int avx2 = radius >= 1 && radius <= 3 && relief_cpu_has_avx2();
+    const int avx512 = avx2 && relief_cpu_has_avx512();
+    for (int xg = 0; xg < width; xg += 8) {
+        const unsigned measured = avx512 ? lanes_avx512(left, right, width, height, xg, y, winners, radius, iterations,
+                                                        zeroMean, offsets) : 0;
+        laned += __builtin_popcount(measured);
+        for (int i = 0; i < 8 && xg + i < width; i++) {
+            const int x = xg + i;
+            if ((measured >> i) & 1) { done[x] = 1; continue; }
+            const int64_t w = winners[x];
+            done[x] = w != INT64_MIN && avx2 && window_inside(width, height, x, y, w, radius)
+                ? (uint8_t)window_avx2(left, right, width, height, x, y, (int)w, radius, iterations, zeroMean, &offsets[x])
+                : 0;
+        }
+    }
+#else
+    (void)left; (void)right; (void)height; (void)y; (void)winners; (void)radius; (void)iterations; (void)zeroMean;
+    (void)offsets;
+    for (int x = 0; x < width; x++) done[x] = 0;
+#endif
+    return laned;
 }

@@ -224,6 +224,74 @@ struct MatchingCKernelTests {
         #expect(compared > 300)
     }
 
+    @Test("window refinement of a whole row (AVX-512 lanes where present) equals the Swift SIMD version bit for bit")
+    func windowRefinementRow() throws {
+        try #require(relief_cpu_has_avx2(), "the C refinement kernels are AVX2 and up; the Swift one runs elsewhere")
+        var rng = SplitMix64(seed: 39)
+        let (width, height) = (67, 20)
+        var (left, right) = shiftedPair(width: width, height: height, disparity: 3, seed: 40)
+        // A few NaN pixels: the windows holding them are declined, lane by lane.
+        for _ in 0..<6 {
+            left.storage[Int.random(in: 0..<(width * height), using: &rng)] = .nan
+            right.storage[Int.random(in: 0..<(width * height), using: &rng)] = .nan
+        }
+        var winners = [Int64](repeating: .min, count: width)
+        var refined = [Float](repeating: .nan, count: width), measured = [UInt8](repeating: 9, count: width)
+        var (compared, laned) = (0, 0)
+        for sample in 0..<240 {
+            let y = Int.random(in: 0..<height, using: &rng), radius = Int.random(in: 1...3, using: &rng)
+            let zeroMean = sample % 2 == 1, iterations = sample % 3
+            // Disparities: one value, a slow ramp, small noise (lanes within 6 of each other), or
+            // wide noise (per-pixel route); some pixels without a winner.
+            let base = Int.random(in: -2...8, using: &rng)
+            for x in 0..<width {
+                let d: Int
+                switch sample % 4 {
+                case 0: d = base
+                case 1: d = base + x / 9
+                case 2: d = base + Int.random(in: -3...3, using: &rng)
+                default: d = Int.random(in: -2...14, using: &rng)
+                }
+                winners[x] = Int.random(in: 0..<8, using: &rng) == 0 ? .min : Int64(d)
+            }
+            let count = left.storage.withUnsafeBufferPointer { l in
+                right.storage.withUnsafeBufferPointer { r in
+                    relief_subpixel_window_row(l.baseAddress!, r.baseAddress!, Int32(width), Int32(height), Int32(y),
+                                               winners, Int32(radius), Int32(iterations), zeroMean, &refined, &measured)
+                }
+            }
+            laned += Int(count)
+            for x in 0..<width {
+                guard winners[x] != .min else {
+                    #expect(measured[x] == 0, "no winner at x \(x)")
+                    continue
+                }
+                var single: Float = .nan
+                let done = relief_subpixel_window(left.storage, right.storage, Int32(width), Int32(height), Int32(x), Int32(y),
+                                                  Int32(winners[x]), Int32(radius), Int32(iterations), zeroMean, &single)
+                // Declined exactly where the per-pixel kernel declines (borders, NaN).
+                #expect(Int32(measured[x]) == done, "x \(x) y \(y) d \(winners[x]) r \(radius)")
+                guard measured[x] == 1 else { continue }
+                let swift = left.storage.withUnsafeBufferPointer { l in
+                    right.storage.withUnsafeBufferPointer { r in
+                        subpixelWindowSSDVector(left: l.baseAddress!, right: r.baseAddress!, width: width, height: height,
+                                                x: x, y: y, disparity: Int(winners[x]), radius: radius,
+                                                iterations: iterations, zeroMean: zeroMean)
+                    }
+                }
+                #expect(refined[x].bitPattern == swift?.bitPattern,
+                        "x \(x) y \(y) d \(winners[x]) r \(radius) zero-mean \(zeroMean) iterations \(iterations)")
+                compared += 1
+            }
+        }
+        #expect(compared > 2000)
+        if relief_cpu_has_avx512() {
+            #expect(laned > compared / 2, "most pixels measured 8 at a time (\(laned) of \(compared))")
+        } else {
+            #expect(laned == 0)
+        }
+    }
+
     @Test("ZSSD refinement ignores a brightness offset between the views; SSD does not")
     func zeroMeanIgnoresOffset() {
         let (left, right) = shiftedPair(width: 67, height: 20, disparity: 3, seed: 38)

@@ -156,7 +156,8 @@ final class RowDecider: @unchecked Sendable {
     let uniqueness: Int, tolerance: Int?, subpixel: SubpixelMethod
     let leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float]
     private let scratch: [(total: UnsafeMutablePointer<UInt16>, rightCost: UnsafeMutablePointer<UInt16>,
-                           rightIndex: UnsafeMutablePointer<UInt16>, leftWinner: UnsafeMutablePointer<Int>)]
+                           rightIndex: UnsafeMutablePointer<UInt16>, leftWinner: UnsafeMutablePointer<Int>,
+                           refined: UnsafeMutablePointer<Float>, measured: UnsafeMutablePointer<UInt8>)]
 
     init(costs: CostVolume, leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float],
          parameters: StereoMatchingParameters, workers: Int) {
@@ -171,12 +172,16 @@ final class RowDecider: @unchecked Sendable {
             let rightIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride)
             rightIndex.initialize(repeating: 0, count: width + stride)
             return (UnsafeMutablePointer<UInt16>.allocate(capacity: stride), UnsafeMutablePointer<UInt16>.allocate(capacity: width + stride),
-                    rightIndex, UnsafeMutablePointer<Int>.allocate(capacity: max(width, 1)))
+                    rightIndex, UnsafeMutablePointer<Int>.allocate(capacity: max(width, 1)),
+                    UnsafeMutablePointer<Float>.allocate(capacity: max(width, 1)), UnsafeMutablePointer<UInt8>.allocate(capacity: max(width, 1)))
         }
     }
 
     deinit {
-        for s in scratch { s.total.deallocate(); s.rightCost.deallocate(); s.rightIndex.deallocate(); s.leftWinner.deallocate() }
+        for s in scratch {
+            s.total.deallocate(); s.rightCost.deallocate(); s.rightIndex.deallocate(); s.leftWinner.deallocate()
+            s.refined.deallocate(); s.measured.deallocate()
+        }
     }
 
     /// Decides row y into `disparityOut[y * width ..< (y + 1) * width]` (NaN where rejected; the
@@ -186,7 +191,7 @@ final class RowDecider: @unchecked Sendable {
                 into disparityOut: UnsafeMutablePointer<Float>) {
         let (width, height, count, stride, minDisparity) = (self.width, self.height, self.count, self.stride, self.minDisparity)
         let (uniqueness, tolerance, subpixel) = (self.uniqueness, self.tolerance, self.subpixel)
-        let (total, rightCost, rightIndex, leftWinner) = scratch[worker]
+        let (total, rightCost, rightIndex, leftWinner, refined, measured) = scratch[worker]
         let offsets = self.offsets.map { $0 + y * width }
         leftValid.withUnsafeBufferPointer { leftValid in
         rightValid.withUnsafeBufferPointer { rightValid in
@@ -234,11 +239,14 @@ final class RowDecider: @unchecked Sendable {
             }
             if subpixel == .windowSSD || subpixel == .windowZSSD {
                 let zeroMean = subpixel == .windowZSSD
+                // The C kernels for the whole row (AVX-512 lanes or AVX2 per pixel, equal bit for
+                // bit), the Swift one where they decline (SSE2, borders, NaN). Int.min marks no winner.
+                relief_subpixel_window_row(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
+                                           Int32(y), UnsafeRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
+                                           2, 1, zeroMean, refined, measured)
                 for x in 0..<width where leftWinner[x] != Int.min {
-                    // The AVX2 C kernel (equal bit for bit), else the Swift one (SSE2, borders, NaN).
-                    var offset: Float = 0
-                    if relief_subpixel_window(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
-                                              Int32(x), Int32(y), Int32(leftWinner[x]), 2, 1, zeroMean, &offset) == 0 {
+                    var offset = refined[x]
+                    if measured[x] == 0 {
                         offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
                                                          width: width, height: height, x: x, y: y,
                                                          disparity: leftWinner[x], radius: 2, zeroMean: zeroMean) ?? 0
