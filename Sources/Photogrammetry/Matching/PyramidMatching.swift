@@ -172,24 +172,35 @@ extension StereoMatcher {
 /// - Complexity: O(W·H).
 func halfResolution(_ pixels: [Float], width: Int, height: Int) -> [Float] {
     let outWidth = (width + 1) / 2, outHeight = (height + 1) / 2
-    var out = [Float](repeating: .nan, count: outWidth * outHeight)
-    let chunks = min(outHeight, 8)
+    // Every entry is written below (uninitialised: the fresh pages are touched by the workers).
+    var out = [Float](unsafeUninitializedCapacity: outWidth * outHeight) { $1 = outWidth * outHeight }
     pixels.withUnsafeBufferPointer { p in
         out.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let (p, out) = (p, out)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                for j in (chunk * outHeight / chunks)..<((chunk + 1) * outHeight / chunks) {
-                    for i in 0..<outWidth {
-                        var sum: Float = 0, n: Float = 0
-                        for y in (2 * j)..<min(2 * j + 2, height) {
-                            for x in (2 * i)..<min(2 * i + 2, width) {
-                                let v = p[y * width + x]
-                                if !v.isNaN { sum += v; n += 1 }
-                            }
+            nonisolated(unsafe) let (p, out) = (p.baseAddress!, out.baseAddress!)
+            concurrentRows(outHeight) { j in
+                let target = out + j * outWidth
+                /// The mean of the valid pixels of block (i, j), summed in scan order.
+                func block(_ i: Int) -> Float {
+                    var sum: Float = 0, n: Float = 0
+                    for y in (2 * j)..<min(2 * j + 2, height) {
+                        for x in (2 * i)..<min(2 * i + 2, width) {
+                            let v = p[y * width + x]
+                            if !v.isNaN { sum += v; n += 1 }
                         }
-                        if n > 0 { out[j * outWidth + i] = sum / n }
                     }
+                    return n > 0 ? sum / n : .nan
                 }
+                guard 2 * j + 1 < height else {
+                    for i in 0..<outWidth { target[i] = block(i) }
+                    return
+                }
+                let (r0, r1) = (p + 2 * j * width, p + (2 * j + 1) * width)
+                for i in 0..<(width / 2) {
+                    let (a, b, c, d) = (r0[2 * i], r0[2 * i + 1], r1[2 * i], r1[2 * i + 1])
+                    // Whole valid blocks: the same sums as `block` (from 0, in scan order).
+                    target[i] = a.isNaN || b.isNaN || c.isNaN || d.isNaN ? block(i) : (((0 + a) + b) + c + d) / 4
+                }
+                if outWidth > width / 2 { target[outWidth - 1] = block(outWidth - 1) }
             }
         }
     }
