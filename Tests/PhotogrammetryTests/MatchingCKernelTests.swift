@@ -11,6 +11,27 @@ struct MatchingCKernelTests {
     /// The instruction sets to check here (AVX2 only where the CPU has it).
     static let levels: [ReliefKernelLevel] = [ReliefKernelBaseline] + (relief_cpu_has_avx2() ? [ReliefKernelAVX2] : [])
 
+    @Test("census transform in C, each instruction set, widths 1...67, windows 3x3 to 9x7, with nodata and row strides")
+    func census() {
+        var rng = SplitMix64(seed: 41)
+        for level in Self.levels {
+            for width in 1...67 {
+                for (ww, wh) in MatchingKernelTests.windows {
+                    let height = 1 + (width * 7) % 13, rowStride = width + width % 3
+                    var pixels = [Float](repeating: 0, count: height * rowStride)
+                    for i in pixels.indices { pixels[i] = Float(Int.random(in: 0..<6, using: &rng)) }  // ties
+                    for _ in 0..<(width / 5) { pixels[Int.random(in: 0..<pixels.count, using: &rng)] = .nan }
+                    var codes = [UInt64](repeating: 0xDEAD, count: width * height)
+                    relief_census(pixels, Int32(width), Int32(height), Int32(rowStride), Int32(ww), Int32(wh), &codes, level)
+                    let plain = pixels.withUnsafeBufferPointer {
+                        censusTransformReference($0, width: width, height: height, rowStride: rowStride, windowWidth: ww, windowHeight: wh)
+                    }
+                    #expect(codes == plain, "census \(ww)x\(wh) width \(width) level \(level.rawValue)")
+                }
+            }
+        }
+    }
+
     @Test("SGM pixel step (2 and 4 directions), disparity counts 1...67")
     func pixelStep() {
         var rng = SplitMix64(seed: 31)

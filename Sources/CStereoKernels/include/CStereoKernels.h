@@ -23,6 +23,13 @@ bool relief_cpu_has_avx2(void);
 /// of `relief_subpixel_window_row`.
 bool relief_cpu_has_avx512(void);
 
+/// Swift's `censusTransformReference`: the census codes of a `width` x `height` image (row y at
+/// `y * rowStride`) with a `windowWidth` x `windowHeight` window (odd sides, at most 64 bits),
+/// row-major into `codes` (`width * height`). AVX2 over the pixels whose window is inside the image.
+/// - Complexity: O(W·H·w·h).
+void relief_census(const float *pixels, int32_t width, int32_t height, int32_t rowStride, int32_t windowWidth,
+                   int32_t windowHeight, uint64_t *codes, ReliefKernelLevel level);
+
 /// One SGM row (step) of a sweep; the same buffers and steps as Swift's `SGMSweep.run`.
 typedef struct {
     const uint8_t *costs;      ///< the tile's cost volume (width * height * stride)

@@ -98,27 +98,24 @@ public enum StereoMatcher {
         // Census codes of both images and their validity masks, concurrently (each variable
         // written by one worker only).
         nonisolated(unsafe) var (leftCodes, rightCodes) = (buffers.leftCodes, buffers.rightCodes)
-        nonisolated(unsafe) var (leftPadded, rightPadded) = (buffers.leftPadded, buffers.rightPadded)
         nonisolated(unsafe) var (leftValid, rightValid) = (buffers.leftValid, buffers.rightValid)
-        (buffers.leftCodes, buffers.rightCodes, buffers.leftPadded, buffers.rightPadded) = ([], [], [], [])
-        (buffers.leftValid, buffers.rightValid) = ([], [])
+        (buffers.leftCodes, buffers.rightCodes, buffers.leftValid, buffers.rightValid) = ([], [], [], [])
         DispatchQueue.concurrentPerform(iterations: 2) { side in
             let pixels = side == 0 ? leftPixels : rightPixels
             pixels.withUnsafeBufferPointer {
                 if side == 0 {
                     censusTransform($0, width: width, height: height, rowStride: width, windowWidth: parameters.censusWidth,
-                                    windowHeight: parameters.censusHeight, into: &leftCodes, padded: &leftPadded)
+                                    windowHeight: parameters.censusHeight, into: &leftCodes)
                     validityMask($0, into: &leftValid)
                 } else {
                     censusTransform($0, width: width, height: height, rowStride: width, windowWidth: parameters.censusWidth,
-                                    windowHeight: parameters.censusHeight, into: &rightCodes, padded: &rightPadded)
+                                    windowHeight: parameters.censusHeight, into: &rightCodes)
                     validityMask($0, into: &rightValid)
                 }
             }
         }
         defer {
-            (buffers.leftCodes, buffers.rightCodes, buffers.leftPadded, buffers.rightPadded) = (leftCodes, rightCodes, leftPadded, rightPadded)
-            (buffers.leftValid, buffers.rightValid) = (leftValid, rightValid)
+            (buffers.leftCodes, buffers.rightCodes, buffers.leftValid, buffers.rightValid) = (leftCodes, rightCodes, leftValid, rightValid)
         }
         guard leftValid.contains(true), rightValid.contains(true) else { return .allNaN(width: width, height: height) }
 

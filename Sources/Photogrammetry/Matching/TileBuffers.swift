@@ -1,12 +1,11 @@
 /// Per-tile arrays of `StereoMatcher.matchTile` that a `MatchingWorkspace` keeps from one tile to
-/// the next (census codes and their padded input, validity masks, the speckle filter's labels, the
+/// the next (census codes, validity masks, the speckle filter's labels, the
 /// median filter's second image): refilled in place, they cost no allocation and no page faults
 /// on a tile that fits in what an earlier one used (about 40 bytes a pixel that were mapped
 /// afresh for every tile before). Arrays, so that a buffer still referenced elsewhere is copied
 /// on write rather than overwritten.
 struct TileBuffers {
     var leftCodes: [UInt64] = [], rightCodes: [UInt64] = []
-    var leftPadded: [Float] = [], rightPadded: [Float] = []
     var leftValid: [Bool] = [], rightValid: [Bool] = []
     var speckle: [Int32] = []
     /// The median filter's output; after the filter it holds the tile's previous disparities.
