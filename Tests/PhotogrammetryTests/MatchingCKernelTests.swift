@@ -99,7 +99,8 @@ struct MatchingCKernelTests {
     func aggregation(paths: SGMPaths) {
         var rng = SplitMix64(seed: 32)
         let sizes = [(1, 1), (1, 7), (7, 1), (2, 3), (13, 9), (40, 6)]
-        let ranges: [ClosedRange<Int>] = [0...0, -3...3, 2...19, -40...(-5), 0...47]
+        // Counts 32 and 64: the 4-direction fast path of the AVX2 sweep (multiples of 32 disparities).
+        let ranges: [ClosedRange<Int>] = [0...0, -3...3, 2...19, -40...(-5), 0...47, 0...31, -10...53]
         let kernels: [ReliefKernelLevel?] = [nil] + Self.levels.map { Optional($0) }
         for (width, height) in sizes {
             for range in ranges {
