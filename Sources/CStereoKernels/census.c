@@ -72,8 +72,11 @@ void relief_census(const float *pixels, int32_t width, int32_t height, int32_t r
             const int n = (width - 2 * rx) / 8;
 #if RELIEF_X86
             census_row_avx2(pixels, rowStride, rx, ry, y, rx, n, out);
+            // The last inside pixels: one more group ending at width - 1 - rx (it recomputes a few
+            // codes, the same values).
+            if (rx + 8 * n < width - rx) census_row_avx2(pixels, rowStride, rx, ry, y, width - rx - 8, 1, out);
 #endif
-            x = rx + 8 * n;
+            x = width - rx;
         }
         for (; x < width; x++) out[x] = census_pixel(pixels, width, height, rowStride, rx, ry, x, y);
     }

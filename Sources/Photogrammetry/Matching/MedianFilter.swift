@@ -28,8 +28,9 @@ func median9(_ v: inout (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
 /// stay NaN (the filter never fills holes). With an even number of valid neighbours the lower
 /// middle value is taken. Rows split over the cores.
 ///
-/// SIMD kernel: inside the image, 8 pixels whose 3x10 neighbourhood holds no NaN at a time with
-/// the `median9` network in `SIMD8<Float>`; other pixels one by one (insertion sort). The plain
+/// SIMD kernel: inside the image, 8 pixels at a time with the `median9` network in `SIMD8<Float>`
+/// (NaN neighbours replaced by -inf and +inf in the proportion that puts the lower median of the
+/// valid ones in the middle); the image's border pixels one by one (insertion sort). The plain
 /// version `medianFilter3x3Reference` gives the same image.
 ///
 /// - Complexity: O(W·H) time, O(W·H) memory.
@@ -70,6 +71,27 @@ func medianFilter3x3(_ image: [Float], width: Int, height: Int, into out: inout 
                                 x += 8
                                 continue
                             }
+                            // k NaN neighbours: the first a = 4 - (8 - k) / 2 of them (scan order) become
+                            // -inf, the others +inf, so the network's middle (sorted index 4) is valid
+                            // value 4 - a = (8 - k) / 2, the lower median of the 9 - k valid ones.
+                            // Lanes with a NaN centre keep NaN.
+                            func flag(_ v: SIMD8<Float>) -> SIMD8<Int32> { SIMD8(repeating: 0).replacing(with: 1, where: v .!= v) }
+                            let k = flag(v.0) &+ flag(v.1) &+ flag(v.2) &+ flag(v.3) &+ flag(v.4) &+ flag(v.5)
+                                &+ flag(v.6) &+ flag(v.7) &+ flag(v.8)
+                            let below = 4 &- ((8 &- k) &>> 1)
+                            var seen = SIMD8<Int32>(repeating: 0)
+                            func fill(_ v: inout SIMD8<Float>) {
+                                let isNaN = v .!= v
+                                v.replace(with: SIMD8(repeating: -.infinity), where: isNaN .& (seen .< below))
+                                v.replace(with: SIMD8(repeating: .infinity), where: isNaN .& (seen .>= below))
+                                seen &+= SIMD8(repeating: 0).replacing(with: 1, where: isNaN)
+                            }
+                            let centre = v.4
+                            fill(&v.0); fill(&v.1); fill(&v.2); fill(&v.3); fill(&v.4); fill(&v.5); fill(&v.6); fill(&v.7); fill(&v.8)
+                            let m = median9(&v)
+                            for lane in 0..<8 where !centre[lane].isNaN { out[y * width + x + lane] = m[lane] }
+                            x += 8
+                            continue
                         }
                         if !image[y * width + x].isNaN { out[y * width + x] = medianOfValidNeighbours(image, width, height, x, y) }
                         x += 1
