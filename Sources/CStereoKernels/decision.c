@@ -2,6 +2,7 @@
 // `aggregatedMinimum` and `updateRightWinners`: SSE2 (unsigned 16-bit compares through a sign
 // flip), AVX2, scalar off x86-64.
 #include "kernels_internal.h"
+#include <math.h>
 
 #if RELIEF_X86
 __attribute__((target("sse2"))) static int32_t minimum_sse2(const uint16_t *f, const uint16_t *b, int count,
@@ -129,4 +130,51 @@ void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t 
     (void)level;
     winners_scalar(total, stride, x, width, bestCost, bestIndex, indexBase);
 #endif
+}
+
+void relief_decide_row(const uint16_t *forward, const uint16_t *backward, int32_t width, int32_t count,
+                       int32_t stride, int32_t rightLength, const int32_t *offsets, int32_t minDisparity,
+                       const bool *leftValid, const bool *rightValid, int32_t tolerance, uint16_t *total,
+                       uint16_t *rightCost, uint16_t *rightIndex, int64_t *leftWinner, float *out,
+                       ReliefKernelLevel level) {
+#if RELIEF_X86
+    const int avx2 = relief_use_avx2(level);
+#else
+    (void)level;
+#endif
+    for (int i = 0; i < rightLength; i++) rightCost[i] = UINT16_MAX;
+    for (int x = 0; x < width; x++) leftWinner[x] = INT64_MIN;
+    for (int x = 0; x < width; x++) {
+        if (!leftValid[x]) continue;
+        const uint16_t *f = forward + (size_t)x * stride, *b = backward + (size_t)x * stride;
+        const int windowStart = offsets ? offsets[x] : 0;
+#if RELIEF_X86
+        const int best = avx2 ? minimum_avx2(f, b, count, stride, total) : minimum_sse2(f, b, count, stride, total);
+        if (tolerance >= 0) {
+            if (avx2) winners_avx2(total, stride, x - windowStart, width, rightCost, rightIndex, windowStart);
+            else winners_sse2(total, stride, x - windowStart, width, rightCost, rightIndex, windowStart);
+        }
+#else
+        const int best = minimum_scalar(f, b, count, stride, total);
+        if (tolerance >= 0) winners_scalar(total, stride, x - windowStart, width, rightCost, rightIndex, windowStart);
+#endif
+        const int64_t d = (int64_t)minDisparity + windowStart + best;
+        const int64_t xr = x - d;
+        if (xr < 0 || xr >= width || !rightValid[xr]) continue;
+        leftWinner[x] = d;
+        out[x] = (float)d;
+    }
+    if (tolerance < 0) return;
+    for (int x = 0; x < width; x++) {
+        const int64_t d = leftWinner[x];
+        if (d == INT64_MIN) continue;
+        // Reversed slot of x_r = x - d: b = width - 1 - x_r - minDisparity.
+        const int64_t b = width - 1 - (x - d) - minDisparity;
+        const int64_t right = (int64_t)minDisparity + rightIndex[b];
+        const int64_t gap = right > d ? right - d : d - right;
+        if (rightCost[b] == UINT16_MAX || gap > tolerance) {
+            out[x] = NAN;
+            leftWinner[x] = INT64_MIN;
+        }
+    }
 }

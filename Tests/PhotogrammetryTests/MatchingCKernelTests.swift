@@ -220,6 +220,53 @@ struct MatchingCKernelTests {
         }
     }
 
+    @Test("row decision in C (relief_decide_row) equals RowDecider's Swift loop bit for bit: full and per-pixel windows, left-right tolerances, nodata, ties")
+    func rowDecision() {
+        var rng = SplitMix64(seed: 42)
+        var decided = 0
+        for width in [1, 2, 5, 17, 40, 67] {
+            let height = 3
+            let (left, right) = shiftedPair(width: width, height: height, disparity: 2, seed: UInt64(width))
+            // (lowest disparity, range count, window width or nil): full ranges of any sign and per-pixel windows.
+            for (lowest, count, band) in [(0, 1, nil), (-3, 9, nil), (2, 33, nil), (-20, 48, nil), (-5, 70, 32), (0, 40, 16)] as [(Int, Int, Int?)] {
+                let volume = CostVolume(width: width, height: height, minDisparity: lowest, count: count)
+                if let band {
+                    let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(count - band), using: &rng) }
+                    volume.reshape(width: width, height: height, minDisparity: lowest, count: count,
+                                   band: DisparityBand(width: band, offsets: offsets))
+                }
+                let stride = volume.stride
+                for tolerance in [nil, 0, 1, 3] as [Int?] {
+                    for subpixel in [SubpixelMethod.none, .windowZSSD] {
+                        var parameters = StereoMatchingParameters()
+                        (parameters.leftRightTolerance, parameters.subpixel) = (tolerance, subpixel)
+                        let leftValid = (0..<(width * height)).map { _ in Int.random(in: 0..<10, using: &rng) > 0 }
+                        let rightValid = (0..<(width * height)).map { _ in Int.random(in: 0..<10, using: &rng) > 0 }
+                        // Small sums: ties between disparities (the first index wins).
+                        let forward = (0..<(width * stride)).map { _ in UInt16.random(in: 0..<24, using: &rng) }
+                        let backward = (0..<(width * stride)).map { _ in UInt16.random(in: 0..<24, using: &rng) }
+                        var outputs: [[Float]] = []
+                        for rowKernel in [true, false] {
+                            let decider = RowDecider(costs: volume, leftValid: leftValid, rightValid: rightValid,
+                                                     leftPixels: left.storage, rightPixels: right.storage,
+                                                     parameters: parameters, workers: 1, rowKernel: rowKernel)
+                            #expect(decider.rowKernel == rowKernel)
+                            var out = [Float](repeating: .nan, count: width * height)
+                            out.withUnsafeMutableBufferPointer { out in
+                                decider.decide(worker: 0, y: 1, forward: forward, backward: backward, into: out.baseAddress!)
+                            }
+                            outputs.append(out)
+                        }
+                        #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern),
+                                "width \(width) range \(lowest)+\(count) band \(String(describing: band)) tolerance \(String(describing: tolerance)) \(subpixel)")
+                        decided += outputs[0].filter { !$0.isNaN }.count
+                    }
+                }
+            }
+        }
+        #expect(decided > 500)
+    }
+
     @Test("window SSD / ZSSD refinement in C (AVX2) equals the Swift SIMD version bit for bit")
     func windowRefinement() throws {
         try #require(relief_cpu_has_avx2(), "the C refinement kernel is AVX2 only; the Swift one runs elsewhere")

@@ -88,6 +88,22 @@ void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t 
                                  uint16_t *bestCost, uint16_t *bestIndex, int32_t indexBase, ReliefKernelLevel level);
 
 /// Confidence of each pixel of a row from its raw costs (`costs + x * stride`, `count` used), as
+/// One row's decision as Swift's `RowDecider.decide` without a uniqueness ratio and without a fit
+/// on the aggregated costs (sub-pixel `.none` or the window fits, measured afterwards): for each
+/// x with `leftValid[x]`, the first minimum of S = forward + backward over its `count` cells
+/// (window start `offsets[x]`, or 0 when `offsets` is NULL), the right winners updated when
+/// `tolerance >= 0`; d = minDisparity + start + index is kept (`leftWinner[x] = d`, `out[x] = d`)
+/// when x - d is a valid right pixel of the row; then, with `tolerance >= 0`, dropped again (NaN,
+/// INT64_MIN) where the right winner at x - d is missing or maps back farther than `tolerance`.
+/// `rightCost` / `rightIndex`: `rightLength` = width + max(stride, span) entries; `total`: stride.
+/// Entries of `out` not kept are left as they are (the caller's NaN).
+/// - Complexity: O(W·D).
+void relief_decide_row(const uint16_t *forward, const uint16_t *backward, int32_t width, int32_t count,
+                       int32_t stride, int32_t rightLength, const int32_t *offsets, int32_t minDisparity,
+                       const bool *leftValid, const bool *rightValid, int32_t tolerance, uint16_t *total,
+                       uint16_t *rightCost, uint16_t *rightIndex, int64_t *leftWinner, float *out,
+                       ReliefKernelLevel level);
+
 /// Swift's `ambiguityConfidence`; NaN where `valid[x]` is false.
 /// - Complexity: O(W·D).
 void relief_ambiguity_confidence_row(const uint8_t *costs, const bool *valid, int32_t width, int32_t count,

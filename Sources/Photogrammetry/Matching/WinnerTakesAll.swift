@@ -155,12 +155,18 @@ final class RowDecider: @unchecked Sendable {
     nonisolated(unsafe) let offsets: UnsafePointer<Int32>?
     let uniqueness: Int, tolerance: Int?, subpixel: SubpixelMethod
     let leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float]
+    /// Whether the C kernel `relief_decide_row` decides the rows (no uniqueness ratio, no fit on
+    /// the aggregated costs); otherwise, or when the caller asks for the Swift loop (the tests'
+    /// reference), the per-pixel Swift loop below.
+    let rowKernel: Bool
     private let scratch: [(total: UnsafeMutablePointer<UInt16>, rightCost: UnsafeMutablePointer<UInt16>,
                            rightIndex: UnsafeMutablePointer<UInt16>, leftWinner: UnsafeMutablePointer<Int>,
                            refined: UnsafeMutablePointer<Float>, measured: UnsafeMutablePointer<UInt8>)]
 
     init(costs: CostVolume, leftValid: [Bool], rightValid: [Bool], leftPixels: [Float], rightPixels: [Float],
-         parameters: StereoMatchingParameters, workers: Int) {
+         parameters: StereoMatchingParameters, workers: Int, rowKernel: Bool = true) {
+        self.rowKernel = rowKernel && parameters.uniquenessRatio == 0
+            && [.none, .windowSSD, .windowZSSD].contains(parameters.subpixel)
         (width, height, count, stride, minDisparity) = (costs.width, costs.height, costs.count, costs.stride, costs.minDisparity)
         offsets = costs.offsets.map { UnsafePointer($0) }
         span = costs.span
@@ -197,43 +203,51 @@ final class RowDecider: @unchecked Sendable {
         rightValid.withUnsafeBufferPointer { rightValid in
         leftPixels.withUnsafeBufferPointer { leftPixels in
         rightPixels.withUnsafeBufferPointer { rightPixels in
-            rightCost.update(repeating: .max, count: width + max(stride, span))
-            leftWinner.update(repeating: Int.min, count: width)
-            for x in 0..<width {
-                let pixel = y * width + x
-                guard leftValid[pixel] else { continue }
-                // C kernels (AVX2 or SSE2) equal to `aggregatedMinimum` / `updateRightWinners`.
-                let best = Int(relief_aggregated_minimum(forward + x * stride, backward + x * stride,
-                                                         Int32(count), Int32(stride), total, ReliefKernelAuto))
-                let minimum = total[best]
-                let windowStart = Int(offsets?[x] ?? 0)
-                if tolerance != nil {
-                    relief_update_right_winners(total, Int32(stride), Int32(x - windowStart), Int32(width), rightCost,
-                                                rightIndex, Int32(windowStart), ReliefKernelAuto)
+            if rowKernel {
+                relief_decide_row(forward, backward, Int32(width), Int32(count), Int32(stride), Int32(width + max(stride, span)),
+                                  offsets, Int32(minDisparity), leftValid.baseAddress! + y * width,
+                                  rightValid.baseAddress! + y * width, Int32(clamping: tolerance ?? -1), total, rightCost,
+                                  rightIndex, UnsafeMutableRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
+                                  disparityOut + y * width, ReliefKernelAuto)
+            } else {
+                rightCost.update(repeating: .max, count: width + max(stride, span))
+                leftWinner.update(repeating: Int.min, count: width)
+                for x in 0..<width {
+                    let pixel = y * width + x
+                    guard leftValid[pixel] else { continue }
+                    // C kernels (AVX2 or SSE2) equal to `aggregatedMinimum` / `updateRightWinners`.
+                    let best = Int(relief_aggregated_minimum(forward + x * stride, backward + x * stride,
+                                                             Int32(count), Int32(stride), total, ReliefKernelAuto))
+                    let minimum = total[best]
+                    let windowStart = Int(offsets?[x] ?? 0)
+                    if tolerance != nil {
+                        relief_update_right_winners(total, Int32(stride), Int32(x - windowStart), Int32(width), rightCost,
+                                                    rightIndex, Int32(windowStart), ReliefKernelAuto)
+                    }
+                    let d = minDisparity + windowStart + best
+                    let xr = x - d
+                    guard xr >= 0, xr < width, rightValid[y * width + xr] else { continue }
+                    if uniqueness > 0 {
+                        guard isUnique(total: total, count: count, best: best, minimum: minimum, uniqueness: uniqueness) else { continue }
+                    }
+                    var offset: Float = 0
+                    if subpixel == .windowSSD || subpixel == .windowZSSD {
+                        // Measured after the left-right check, on the pixels it keeps.
+                    } else if best > 0 && best < count - 1 {
+                        offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
+                    }
+                    leftWinner[x] = d
+                    disparityOut[pixel] = Float(d) + offset
                 }
-                let d = minDisparity + windowStart + best
-                let xr = x - d
-                guard xr >= 0, xr < width, rightValid[y * width + xr] else { continue }
-                if uniqueness > 0 {
-                    guard isUnique(total: total, count: count, best: best, minimum: minimum, uniqueness: uniqueness) else { continue }
-                }
-                var offset: Float = 0
-                if subpixel == .windowSSD || subpixel == .windowZSSD {
-                    // Measured after the left-right check, on the pixels it keeps.
-                } else if best > 0 && best < count - 1 {
-                    offset = subpixel.offset(minus: Float(total[best - 1]), centre: Float(minimum), plus: Float(total[best + 1]))
-                }
-                leftWinner[x] = d
-                disparityOut[pixel] = Float(d) + offset
-            }
-            if let tolerance {
-                for x in 0..<width where leftWinner[x] != Int.min {
-                    // Reversed slot of x_r = x - d: b = width - 1 - x_r - minDisparity.
-                    let b = width - 1 - (x - leftWinner[x]) - minDisparity
-                    let right = minDisparity + Int(rightIndex[b])
-                    if rightCost[b] == .max || abs(right - leftWinner[x]) > tolerance {
-                        disparityOut[y * width + x] = .nan
-                        leftWinner[x] = Int.min
+                if let tolerance {
+                    for x in 0..<width where leftWinner[x] != Int.min {
+                        // Reversed slot of x_r = x - d: b = width - 1 - x_r - minDisparity.
+                        let b = width - 1 - (x - leftWinner[x]) - minDisparity
+                        let right = minDisparity + Int(rightIndex[b])
+                        if rightCost[b] == .max || abs(right - leftWinner[x]) > tolerance {
+                            disparityOut[y * width + x] = .nan
+                            leftWinner[x] = Int.min
+                        }
                     }
                 }
             }
