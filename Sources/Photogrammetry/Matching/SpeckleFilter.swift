@@ -39,7 +39,8 @@ func removeSpeckles(_ disparity: inout [Float], width: Int, height: Int, maximum
             labelRegions(d, label: label, queue: queue + rows.lowerBound * width, width: width, rows: rows,
                          maximumDifference: maximumDifference) { region, size in
                 guard size <= maximumSize else { return }
-                if (0..<size).contains(where: { Int(region[$0]) / width == edge }) {
+                let edgePixels = Int32(edge * width)..<Int32((edge + 1) * width)
+                if (0..<size).contains(where: { edgePixels.contains(region[$0]) }) {
                     seeds.append(Int(region[0]))
                 } else {
                     for k in 0..<size { d[Int(region[k])] = .nan }
@@ -69,13 +70,16 @@ private func growRegion(from seed: Int, _ d: UnsafeMutablePointer<Float>, label:
                         queue: UnsafeMutablePointer<Int32>, width: Int, pixels: Range<Int>, maximumDifference: Float,
                         mark: Int32, isFree: (Int32) -> Bool) -> Int {
     let (first, end) = (pixels.lowerBound, pixels.upperBound)
+    // x = pixel % width without a division: the high word of pixel * ceil(2^64 / width), exact
+    // for pixel and width below 2^32 (pixel indices are Int32 here).
+    let reciprocal = width > 1 ? UInt64.max / UInt64(width) + 1 : 0
     label[seed] = mark
     queue[0] = Int32(seed)
     var head = 0, tail = 1  // breadth-first: queue[head..<tail] are waiting
     while head < tail {
         let pixel = Int(queue[head])
         head += 1
-        let x = pixel % width
+        let x = width > 1 ? pixel - Int(UInt64(pixel).multipliedFullWidth(by: reciprocal).high) * width : 0
         let value = d[pixel]
         @inline(__always) func visit(_ other: Int) {
             if isFree(label[other]) && abs(d[other] - value) <= maximumDifference {  // false for NaN
