@@ -25,8 +25,8 @@ static inline uint64_t census_pixel(const float *pixels, int width, int height, 
 
 #if RELIEF_X86
 /// Codes of pixels x0 .. x0 + 8n - 1 of row y, whose windows are all inside the image.
-__attribute__((target("avx2"))) static void census_row_avx2(const float *pixels, long rowStride, int rx, int ry,
-                                                            int y, int x0, int n, uint64_t *out) {
+__attribute__((target("avx2"), always_inline)) static inline void census_row_any_avx2(
+    const float *pixels, long rowStride, int rx, int ry, int y, int x0, int n, uint64_t *out) {
     for (int g = 0; g < n; g++) {
         const int x = x0 + 8 * g;
         const float *centrePointer = pixels + (long)y * rowStride + x;
@@ -51,6 +51,13 @@ __attribute__((target("avx2"))) static void census_row_avx2(const float *pixels,
         _mm256_storeu_si256((__m256i *)(out + x), first);
         _mm256_storeu_si256((__m256i *)(out + x + 4), second);
     }
+}
+
+/// census_row_any_avx2, with the default 5x5 window's loops unrolled (constant bits and offsets).
+__attribute__((target("avx2"))) static void census_row_avx2(const float *pixels, long rowStride, int rx, int ry,
+                                                            int y, int x0, int n, uint64_t *out) {
+    if (rx == 2 && ry == 2) census_row_any_avx2(pixels, rowStride, 2, 2, y, x0, n, out);
+    else census_row_any_avx2(pixels, rowStride, rx, ry, y, x0, n, out);
 }
 #endif
 
