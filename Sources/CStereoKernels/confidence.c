@@ -86,6 +86,43 @@ __attribute__((target("avx2"))) static int ambiguity_avx2(const uint8_t *c, int 
     __m128i t = _mm_add_epi64(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
     return _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_srli_si128(t, 8));
 }
+/// ambiguity_avx2 for exactly 32 cells (no padding), the minimum by PHMINPOSUW.
+__attribute__((target("avx2"))) static int ambiguity32_avx2(const uint8_t *c, int levels) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)c);
+    __m128i h = _mm_min_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    h = _mm_min_epu8(h, _mm_srli_epi16(h, 8));
+    const int low = _mm_cvtsi128_si32(_mm_minpos_epu16(_mm_and_si128(h, _mm_set1_epi16(0x00FF)))) & 0xFF;
+    const __m256i span = _mm256_set1_epi8((char)(levels + 1));
+    const __m256i within = _mm256_sub_epi8(span, _mm256_min_epu8(_mm256_sub_epi8(v, _mm256_set1_epi8((char)low)), span));
+    const __m256i total = _mm256_sad_epu8(within, _mm256_setzero_si256());
+    const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+    return _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_srli_si128(t, 8));
+}
+
+/// The row with AVX2: ambiguities 8 pixels at a time, then their confidences by 8-lane float
+/// operations (the same operations as confidence_from, so the same values); NaN where invalid.
+__attribute__((target("avx2"))) static void row_avx2(const uint8_t *costs, const bool *valid, int width, int count,
+                                                     int stride, int levels, float *out) {
+    const __m256 one = _mm256_set1_ps(1.0f), nan = _mm256_set1_ps(NAN);
+    const __m256 denominator = _mm256_set1_ps((float)(count - 1) * (float)(levels + 1));
+    const __m256i span = _mm256_set1_epi32(levels + 1);
+    int x = 0;
+    for (; x + 8 <= width; x += 8) {
+        int a[8], keep[8];
+        for (int i = 0; i < 8; i++) {
+            const uint8_t *c = costs + (size_t)(x + i) * stride;
+            keep[i] = valid[x + i] ? -1 : 0;
+            a[i] = !valid[x + i] ? 0 : (stride == 32 && count == 32 ? ambiguity32_avx2(c, levels)
+                                                                     : ambiguity_avx2(c, count, stride, levels));
+        }
+        const __m256 q = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)a), span)),
+                                       denominator);
+        const __m256 confidence = _mm256_sub_ps(one, q);
+        _mm256_storeu_ps(out + x, _mm256_blendv_ps(nan, confidence, _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)keep))));
+    }
+    for (; x < width; x++)
+        out[x] = valid[x] ? confidence_from(ambiguity_avx2(costs + (size_t)x * stride, count, stride, levels), count, levels) : NAN;
+}
 #else
 static int ambiguity_scalar(const uint8_t *c, int count, int stride, int levels) {
     (void)stride;
@@ -103,6 +140,9 @@ void relief_ambiguity_confidence_row(const uint8_t *costs, const bool *valid, in
     const int wide = relief_use_avx2(level);
 #else
     (void)level;
+#endif
+#if RELIEF_X86
+    if (wide && count > 1) { row_avx2(costs, valid, width, count, stride, levels, out); return; }
 #endif
     for (int x = 0; x < width; x++) {
         if (!valid[x]) { out[x] = NAN; continue; }

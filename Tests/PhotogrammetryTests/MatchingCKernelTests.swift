@@ -201,7 +201,7 @@ struct MatchingCKernelTests {
         var rng = SplitMix64(seed: 35)
         for level in Self.levels {
             for count in 1...67 {
-                let stride = CostVolume.stride(for: count), width = 9
+                let stride = CostVolume.stride(for: count), width = 9 + count % 11  // groups of 8 and tails
                 let costs = (0..<(width * stride)).map { _ in UInt8.random(in: 0...24, using: &rng) }
                 let valid = (0..<width).map { $0 != 4 }
                 var fast = [Float](repeating: 0, count: width)
