@@ -1,6 +1,7 @@
 // Census matching costs of one row for codes of at most 32 bits (Hamming distance of the left
-// code and the right code at x - d), as Swift's `censusCostRow`: SSE2 (SWAR popcount) and AVX2
-// (nibble-table popcount, 32 disparities per step) versions, scalar off x86-64.
+// code and the right code at x - d), as Swift's `censusCostRow`: SSE2 (SWAR popcount), AVX2
+// (nibble-table popcount, 32 disparities per step) and, where the CPU has AVX-512 VPOPCNTDQ, the
+// AVX2 loop with VPOPCNTD (the Auto level), scalar off x86-64.
 #include "kernels_internal.h"
 
 #if RELIEF_X86
@@ -54,9 +55,11 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i popcount32_
     return _mm256_madd_epi16(_mm256_maddubs_epi16(bytes, _mm256_set1_epi8(1)), _mm256_set1_epi16(1));
 }
 
-__attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, const bool *leftValid,
-                                                     const uint32_t *codes, const uint32_t *masks, int width,
-                                                     int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out) {
+/// The AVX2 row; `vpopcnt` (a constant after inlining) counts bits by VPOPCNTD (AVX-512 VPOPCNTDQ
+/// with VL) instead of the nibble table.
+__attribute__((target("avx2"), always_inline)) static inline void row_any_avx2(
+    const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes, const uint32_t *masks, int width,
+    int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out, __m256i (*popcount)(__m256i)) {
     const __m256i maxv = _mm256_set1_epi32(maxCost);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for (int x = 0; x < width; x++) {
@@ -70,7 +73,7 @@ __attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, 
             for (int q = 0; q < 4; q++) {
                 __m256i right = _mm256_loadu_si256((const __m256i *)(codes + k0 + i + 8 * q));
                 __m256i valid = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(masks + k0 + i + 8 * q)), leftMask);
-                __m256i d = popcount32_avx2(_mm256_xor_si256(left, right));
+                __m256i d = popcount(_mm256_xor_si256(left, right));
                 c[q] = _mm256_blendv_epi8(maxv, d, valid);
             }
             __m256i packed = _mm256_packus_epi16(_mm256_packs_epi32(c[0], c[1]), _mm256_packs_epi32(c[2], c[3]));
@@ -80,6 +83,22 @@ __attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, 
             cost16_sse2(codes + k0 + i, masks + k0 + i, _mm256_castsi256_si128(left), _mm256_castsi256_si128(leftMask),
                         _mm256_castsi256_si128(maxv), row + i);
     }
+}
+
+__attribute__((target("avx2"))) static void row_avx2(const uint64_t *leftCodes, const bool *leftValid,
+                                                     const uint32_t *codes, const uint32_t *masks, int width,
+                                                     int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out) {
+    row_any_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out, popcount32_avx2);
+}
+
+__attribute__((target("avx2,avx512f,avx512vl,avx512vpopcntdq"), always_inline)) static inline __m256i popcount32_vpopcnt(__m256i v) {
+    return _mm256_popcnt_epi32(v);
+}
+
+__attribute__((target("avx2,avx512f,avx512vl,avx512vpopcntdq"))) static void row_vpopcnt(
+    const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes, const uint32_t *masks, int width,
+    int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out) {
+    row_any_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out, popcount32_vpopcnt);
 }
 #else
 static void row_scalar(const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes,
@@ -100,7 +119,9 @@ void relief_census_cost_row32(const uint64_t *leftCodes, const bool *leftValid, 
                               const uint32_t *masks, int32_t width, int32_t stride, uint8_t maxCost,
                               const int32_t *offsets, uint8_t *out, ReliefKernelLevel level) {
 #if RELIEF_X86
-    if (relief_use_avx2(level)) row_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
+    if (level == ReliefKernelAuto && relief_cpu_has_avx512_popcount())
+        row_vpopcnt(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
+    else if (relief_use_avx2(level)) row_avx2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
     else row_sse2(leftCodes, leftValid, codes, masks, width, stride, maxCost, offsets, out);
 #else
     (void)level;

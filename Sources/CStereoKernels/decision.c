@@ -57,19 +57,33 @@ __attribute__((target("avx2"))) static int32_t minimum_avx2(const uint16_t *f, c
     }
 }
 
-/// minimum_avx2 for exactly 32 cells (no padding): the index found in registers, not reloaded.
-__attribute__((target("avx2"))) static int32_t minimum32_avx2(const uint16_t *f, const uint16_t *b, uint16_t *total) {
-    const __m256i s0 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)f), _mm256_loadu_si256((const __m256i *)b));
-    const __m256i s1 = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(f + 16)),
-                                        _mm256_loadu_si256((const __m256i *)(b + 16)));
-    _mm256_storeu_si256((__m256i *)total, s0);
-    _mm256_storeu_si256((__m256i *)(total + 16), s1);
-    const __m256i m = _mm256_min_epu16(s0, s1);
+/// minimum_avx2 for exactly 16n cells (no padding; n = 2 or 4, a constant after inlining): the
+/// sums stay in registers, the first index of the minimum found there instead of by a reload.
+__attribute__((target("avx2"), always_inline)) static inline int32_t minimum_few_avx2(const uint16_t *f, const uint16_t *b,
+                                                                                    uint16_t *total, int n) {
+    __m256i s[4];
+    __m256i m = _mm256_set1_epi16(-1);
+    for (int k = 0; k < n; k++) {
+        s[k] = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)(f + 16 * k)),
+                                _mm256_loadu_si256((const __m256i *)(b + 16 * k)));
+        _mm256_storeu_si256((__m256i *)(total + 16 * k), s[k]);
+        m = _mm256_min_epu16(m, s[k]);
+    }
     const __m128i h = _mm_min_epu16(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
     const __m256i target = _mm256_broadcastw_epi16(_mm_minpos_epu16(h));
-    const unsigned first = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi16(s0, target));
-    if (first) return __builtin_ctz(first) / 2;
-    return 16 + __builtin_ctz((unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi16(s1, target))) / 2;
+    for (int k = 0; k < n - 1; k++) {
+        const unsigned mask = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi16(s[k], target));
+        if (mask) return 16 * k + __builtin_ctz(mask) / 2;
+    }
+    return 16 * (n - 1) + __builtin_ctz((unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi16(s[n - 1], target))) / 2;
+}
+
+__attribute__((target("avx2"))) static int32_t minimum32_avx2(const uint16_t *f, const uint16_t *b, uint16_t *total) {
+    return minimum_few_avx2(f, b, total, 2);
+}
+
+__attribute__((target("avx2"))) static int32_t minimum64_avx2(const uint16_t *f, const uint16_t *b, uint16_t *total) {
+    return minimum_few_avx2(f, b, total, 4);
 }
 
 __attribute__((target("sse2"))) static void winners_sse2(const uint16_t *total, int stride, int x, int width,
@@ -164,8 +178,11 @@ void relief_decide_row(const uint16_t *forward, const uint16_t *backward, int32_
         const uint16_t *f = forward + (size_t)x * stride, *b = backward + (size_t)x * stride;
         const int windowStart = offsets ? offsets[x] : 0;
 #if RELIEF_X86
-        const int best = avx2 ? (stride == 32 && count == 32 ? minimum32_avx2(f, b, total) : minimum_avx2(f, b, count, stride, total))
-                              : minimum_sse2(f, b, count, stride, total);
+        int best;
+        if (!avx2) best = minimum_sse2(f, b, count, stride, total);
+        else if (count == stride && stride == 32) best = minimum32_avx2(f, b, total);
+        else if (count == stride && stride == 64) best = minimum64_avx2(f, b, total);
+        else best = minimum_avx2(f, b, count, stride, total);
         if (tolerance >= 0) {
             if (avx2) winners_avx2(total, stride, x - windowStart, width, rightCost, rightIndex, windowStart);
             else winners_sse2(total, stride, x - windowStart, width, rightCost, rightIndex, windowStart);

@@ -28,6 +28,19 @@ static int detect_avx512(void) {
 }
 #endif
 
+bool relief_cpu_has_avx512_popcount(void) {
+#if RELIEF_X86
+    static int cached = -1;  // benign race: every thread computes the same value
+    if (cached < 0) {
+        unsigned a, b, c, d;
+        cached = relief_cpu_has_avx512() && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 14)) != 0;
+    }
+    return cached == 1;
+#else
+    return false;
+#endif
+}
+
 bool relief_cpu_has_avx512(void) {
 #if RELIEF_X86
     static int cached = -1;  // benign race: every thread computes the same value

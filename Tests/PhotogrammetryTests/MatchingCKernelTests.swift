@@ -151,7 +151,7 @@ struct MatchingCKernelTests {
                     let codes = UnsafeMutableRawPointer.allocate(byteCount: (width + stride + 8) * 8, alignment: 16)
                     let masks = UnsafeMutableRawPointer.allocate(byteCount: (width + stride + 8) * 8, alignment: 16)
                     defer { codes.deallocate(); masks.deallocate() }
-                    for level in Self.levels {
+                    for level in Self.levels + [ReliefKernelAuto] {  // Auto: VPOPCNTD where the CPU has AVX-512 VPOPCNTDQ
                         var fast = [UInt8](repeating: 0, count: width * stride)
                         censusCostRow(leftCodes: left, leftValid: leftValid, rightCodes: right, rightValid: rightValid,
                                       width: width, minDisparity: range.lowerBound, count: count, stride: stride, maxCost: UInt8(bits),
@@ -228,7 +228,7 @@ struct MatchingCKernelTests {
             let height = 3
             let (left, right) = shiftedPair(width: width, height: height, disparity: 2, seed: UInt64(width))
             // (lowest disparity, range count, window width or nil): full ranges of any sign and per-pixel windows.
-            for (lowest, count, band) in [(0, 1, nil), (-3, 9, nil), (2, 33, nil), (-20, 48, nil), (-5, 70, 32), (0, 40, 16)] as [(Int, Int, Int?)] {
+            for (lowest, count, band) in [(0, 1, nil), (-3, 9, nil), (2, 33, nil), (-20, 48, nil), (-10, 64, nil), (-5, 70, 32), (0, 40, 16)] as [(Int, Int, Int?)] {
                 let volume = CostVolume(width: width, height: height, minDisparity: lowest, count: count)
                 if let band {
                     let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(count - band), using: &rng) }

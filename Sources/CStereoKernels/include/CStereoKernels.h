@@ -23,6 +23,9 @@ bool relief_cpu_has_avx2(void);
 /// of `relief_subpixel_window_row`.
 bool relief_cpu_has_avx512(void);
 
+/// True when it also has AVX-512 VPOPCNTDQ: the census cost row's bit count at the Auto level.
+bool relief_cpu_has_avx512_popcount(void);
+
 /// Swift's `censusTransformReference`: the census codes of a `width` x `height` image (row y at
 /// `y * rowStride`) with a `windowWidth` x `windowHeight` window (odd sides, at most 64 bits),
 /// row-major into `codes` (`width * height`). AVX2 over the pixels whose window is inside the image.
