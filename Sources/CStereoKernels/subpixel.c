@@ -32,6 +32,32 @@ __attribute__((target("avx2"), always_inline)) static inline __m128 hsum4x8(__m2
     return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
 }
 
+/// One window row's differences at d - 1, d, d + 1 (`a` minus each right row), added to the
+/// sums of squares `acc[0..2]` and the plain sums `acc[3..5]` (products and sums rounded apart).
+__attribute__((target("avx2"), always_inline)) static inline void add_differences(__m256 a, __m256 rm, __m256 r0,
+                                                                                 __m256 rp, __m256 *acc) {
+    const __m256 em = _mm256_sub_ps(a, rm), e0 = _mm256_sub_ps(a, r0), ep = _mm256_sub_ps(a, rp);
+    acc[0] = _mm256_add_ps(acc[0], _mm256_mul_ps(em, em));
+    acc[1] = _mm256_add_ps(acc[1], _mm256_mul_ps(e0, e0));
+    acc[2] = _mm256_add_ps(acc[2], _mm256_mul_ps(ep, ep));
+    acc[3] = _mm256_add_ps(acc[3], em);
+    acc[4] = _mm256_add_ps(acc[4], e0);
+    acc[5] = _mm256_add_ps(acc[5], ep);
+}
+
+/// One window row of a Gauss-Newton step on the right row linearly interpolated at t between
+/// `here` and `next`: acc[0] += residual x gradient, acc[1] += gradient², acc[2] += residual,
+/// acc[3] += gradient.
+__attribute__((target("avx2"), always_inline)) static inline void add_step(__m256 a, __m256 here, __m256 next, __m256 t,
+                                                                          __m256 *acc) {
+    const __m256 gradient = _mm256_sub_ps(next, here);
+    const __m256 residual = _mm256_sub_ps(a, _mm256_add_ps(here, _mm256_mul_ps(t, gradient)));
+    acc[0] = _mm256_add_ps(acc[0], _mm256_mul_ps(residual, gradient));
+    acc[1] = _mm256_add_ps(acc[1], _mm256_mul_ps(gradient, gradient));
+    acc[2] = _mm256_add_ps(acc[2], residual);
+    acc[3] = _mm256_add_ps(acc[3], gradient);
+}
+
 __attribute__((target("avx2"))) static int window_avx2(const float *left, const float *right, int width, int height,
                                                         int x, int y, int d, int radius, int iterations, int zeroMean,
                                                         float *result) {
@@ -41,28 +67,22 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
     const int side = 2 * radius + 1;
     const __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(side), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     const long first = (long)(y - radius) * width + x0;
-    __m256 minus = _mm256_setzero_ps(), centre = minus, plus = minus, minus1 = minus, centre1 = minus, plus1 = minus;
+    // acc: squares at d - 1, d, d + 1, then the plain differences.
+    __m256 acc[6];
+    for (int k = 0; k < 6; k++) acc[k] = _mm256_setzero_ps();
     for (int row = 0; row < side; row++) {
         const long start = first + (long)row * width;
-        const __m256 a = _mm256_loadu_ps(left + start);
-        const __m256 em = _mm256_sub_ps(a, _mm256_loadu_ps(right + start - d + 1));
-        const __m256 e0 = _mm256_sub_ps(a, _mm256_loadu_ps(right + start - d));
-        const __m256 ep = _mm256_sub_ps(a, _mm256_loadu_ps(right + start - d - 1));
-        minus = _mm256_add_ps(minus, _mm256_mul_ps(em, em));
-        centre = _mm256_add_ps(centre, _mm256_mul_ps(e0, e0));
-        plus = _mm256_add_ps(plus, _mm256_mul_ps(ep, ep));
-        minus1 = _mm256_add_ps(minus1, em);
-        centre1 = _mm256_add_ps(centre1, e0);
-        plus1 = _mm256_add_ps(plus1, ep);
+        add_differences(_mm256_loadu_ps(left + start), _mm256_loadu_ps(right + start - d + 1),
+                        _mm256_loadu_ps(right + start - d), _mm256_loadu_ps(right + start - d - 1), acc);
     }
     float sums[4], firsts[4];
-    _mm_storeu_ps(sums, hsum4x8(minus, centre, plus, minus1, keep));
+    _mm_storeu_ps(sums, hsum4x8(acc[0], acc[1], acc[2], acc[3], keep));
     const float s0 = sums[0], s1 = sums[1], s2 = sums[2];
     if (isnan(s0) || isnan(s1) || isnan(s2)) return 0;
     const float n = (float)(side * side);
     float offset;
     if (zeroMean) {
-        _mm_storeu_ps(firsts, hsum4x8(centre1, plus1, centre1, plus1, keep));
+        _mm_storeu_ps(firsts, hsum4x8(acc[4], acc[5], acc[4], acc[5], keep));
         offset = parabola(zero_mean_ssd(s0, sums[3], n), zero_mean_ssd(s1, firsts[0], n), zero_mean_ssd(s2, firsts[1], n));
     } else {
         offset = parabola(s0 / n, s1 / n, s2 / n);
@@ -72,21 +92,15 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
         const float kf = floorf(negative);
         const long k = (long)kf;
         const __m256 t = _mm256_set1_ps(negative - kf);
-        __m256 eg = _mm256_setzero_ps(), gg = eg, e1 = eg, g1 = eg;
+        __m256 step[4];
+        for (int q = 0; q < 4; q++) step[q] = _mm256_setzero_ps();
         for (int row = 0; row < side; row++) {
             const long start = first + (long)row * width;
-            const __m256 a = _mm256_loadu_ps(left + start);
-            const __m256 here = _mm256_loadu_ps(right + start + k);
-            const __m256 next = _mm256_loadu_ps(right + start + k + 1);
-            const __m256 gradient = _mm256_sub_ps(next, here);
-            const __m256 residual = _mm256_sub_ps(a, _mm256_add_ps(here, _mm256_mul_ps(t, gradient)));
-            eg = _mm256_add_ps(eg, _mm256_mul_ps(residual, gradient));
-            gg = _mm256_add_ps(gg, _mm256_mul_ps(gradient, gradient));
-            e1 = _mm256_add_ps(e1, residual);
-            g1 = _mm256_add_ps(g1, gradient);
+            add_step(_mm256_loadu_ps(left + start), _mm256_loadu_ps(right + start + k), _mm256_loadu_ps(right + start + k + 1),
+                     t, step);
         }
         float four[4];
-        _mm_storeu_ps(four, hsum4x8(gg, eg, e1, g1, keep));
+        _mm_storeu_ps(four, hsum4x8(step[1], step[0], step[2], step[3], keep));
         float g2 = four[0], eg2 = four[1];
         if (zeroMean) {
             const float e = four[2], g = four[3];
@@ -148,23 +162,16 @@ __attribute__((target("avx2,avx512f,avx512vl"))) static unsigned lanes_avx512(
     for (int c = 0; c < 8; c++) {
         for (int k = 0; k < 6; k++) q[k][c] = zero;
         if (c >= side) continue;
-        __m256 minus = zero, centre = zero, plus = zero, minus1 = zero, centre1 = zero, plus1 = zero;
+        __m256 acc[6] = {zero, zero, zero, zero, zero, zero};
         for (int row = 0; row < side; row++) {
             const long start = top + (long)row * width;
-            const __m256 a = _mm256_loadu_ps(left + start + xg - radius + c);
             const float *r = right + start + xg - radius + c - dhi;
-            const __m256 rm = _mm256_permutex2var_ps(_mm256_loadu_ps(r + 1), pick, _mm256_loadu_ps(r + 9));
-            const __m256 r0 = _mm256_permutex2var_ps(_mm256_loadu_ps(r), pick, _mm256_loadu_ps(r + 8));
-            const __m256 rp = _mm256_permutex2var_ps(_mm256_loadu_ps(r - 1), pick, _mm256_loadu_ps(r + 7));
-            const __m256 em = _mm256_sub_ps(a, rm), e0 = _mm256_sub_ps(a, r0), ep = _mm256_sub_ps(a, rp);
-            minus = _mm256_add_ps(minus, _mm256_mul_ps(em, em));
-            centre = _mm256_add_ps(centre, _mm256_mul_ps(e0, e0));
-            plus = _mm256_add_ps(plus, _mm256_mul_ps(ep, ep));
-            minus1 = _mm256_add_ps(minus1, em);
-            centre1 = _mm256_add_ps(centre1, e0);
-            plus1 = _mm256_add_ps(plus1, ep);
+            add_differences(_mm256_loadu_ps(left + start + xg - radius + c),
+                            _mm256_permutex2var_ps(_mm256_loadu_ps(r + 1), pick, _mm256_loadu_ps(r + 9)),
+                            _mm256_permutex2var_ps(_mm256_loadu_ps(r), pick, _mm256_loadu_ps(r + 8)),
+                            _mm256_permutex2var_ps(_mm256_loadu_ps(r - 1), pick, _mm256_loadu_ps(r + 7)), acc);
         }
-        q[0][c] = minus; q[1][c] = centre; q[2][c] = plus; q[3][c] = minus1; q[4][c] = centre1; q[5][c] = plus1;
+        for (int k = 0; k < 6; k++) q[k][c] = acc[k];
     }
 #define RELIEF_TREE(v) _mm256_add_ps(_mm256_add_ps(_mm256_add_ps((v)[0], (v)[1]), _mm256_add_ps((v)[2], (v)[3])), \
                                      _mm256_add_ps(_mm256_add_ps((v)[4], (v)[5]), _mm256_add_ps((v)[6], (v)[7])))
@@ -210,21 +217,15 @@ __attribute__((target("avx2,avx512f,avx512vl"))) static unsigned lanes_avx512(
         for (int c = 0; c < 8; c++) {
             for (int k = 0; k < 4; k++) g[k][c] = zero;
             if (c >= side) continue;
-            __m256 eg = zero, gg = zero, e1 = zero, g1 = zero;
+            __m256 step[4] = {zero, zero, zero, zero};
             for (int row = 0; row < side; row++) {
                 const long start = top + (long)row * width;
-                const __m256 a = _mm256_loadu_ps(left + start + xg - radius + c);
                 const float *r = right + start + xg - radius + c - 1 - dhi;
                 const __m256 lo = _mm256_loadu_ps(r), hi = _mm256_loadu_ps(r + 8);
-                const __m256 rh = _mm256_permutex2var_ps(lo, here, hi), rn = _mm256_permutex2var_ps(lo, next, hi);
-                const __m256 gradient = _mm256_sub_ps(rn, rh);
-                const __m256 residual = _mm256_sub_ps(a, _mm256_add_ps(rh, _mm256_mul_ps(t, gradient)));
-                eg = _mm256_add_ps(eg, _mm256_mul_ps(residual, gradient));
-                gg = _mm256_add_ps(gg, _mm256_mul_ps(gradient, gradient));
-                e1 = _mm256_add_ps(e1, residual);
-                g1 = _mm256_add_ps(g1, gradient);
+                add_step(_mm256_loadu_ps(left + start + xg - radius + c), _mm256_permutex2var_ps(lo, here, hi),
+                         _mm256_permutex2var_ps(lo, next, hi), t, step);
             }
-            g[0][c] = gg; g[1][c] = eg; g[2][c] = e1; g[3][c] = g1;
+            g[0][c] = step[1]; g[1][c] = step[0]; g[2][c] = step[2]; g[3][c] = step[3];
         }
         __m256 g2 = RELIEF_TREE(g[0]), eg2 = RELIEF_TREE(g[1]);
         if (zeroMean) {
