@@ -1,6 +1,7 @@
 // Winner-takes-all kernels on one pixel's aggregated costs (UInt16), as Swift's
 // `aggregatedMinimum` and `updateRightWinners`: SSE2 (unsigned 16-bit compares through a sign
-// flip), AVX2, scalar off x86-64.
+// flip), AVX2, scalar off x86-64; and a whole row's decision from them (`relief_decide_row`,
+// RowDecider's loop without uniqueness ratio or cost-curve fit).
 #include "kernels_internal.h"
 #include <math.h>
 

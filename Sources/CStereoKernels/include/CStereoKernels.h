@@ -1,7 +1,10 @@
 // Hot loops of Relief's dense matcher in C, each with an SSE2 version (x86-64 baseline, what CI
-// builds) and an AVX2 version chosen at run time (`relief_cpu_has_avx2`), plus a portable
-// scalar fallback on other CPUs. Every function here has a plain Swift reference in
-// Sources/Photogrammetry/Matching that it equals bit for bit (MatchingKernelTests).
+// builds) and an AVX2 version chosen at run time (`relief_cpu_has_avx2`), two with AVX-512 paths
+// chosen the same way (the window refinement's 8-pixel lanes, `relief_cpu_has_avx512`; the census
+// costs' bit count at the Auto level, `relief_cpu_has_avx512_popcount`), plus a portable scalar
+// fallback on other CPUs. Every function here has a plain Swift reference in
+// Sources/Photogrammetry/Matching that it equals bit for bit (MatchingKernelTests,
+// MatchingCKernelTests, MatchingBandKernelTests).
 // The pointers are borrowed for the call only; nothing is kept.
 #ifndef RELIEF_CSTEREOKERNELS_H
 #define RELIEF_CSTEREOKERNELS_H
