@@ -55,8 +55,8 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i popcount32_
     return _mm256_madd_epi16(_mm256_maddubs_epi16(bytes, _mm256_set1_epi8(1)), _mm256_set1_epi16(1));
 }
 
-/// The AVX2 row; `vpopcnt` (a constant after inlining) counts bits by VPOPCNTD (AVX-512 VPOPCNTDQ
-/// with VL) instead of the nibble table.
+/// The AVX2 row, bits counted by `popcount` (a constant after inlining: the nibble table, or
+/// VPOPCNTD where the CPU has AVX-512 VPOPCNTDQ with VL).
 __attribute__((target("avx2"), always_inline)) static inline void row_any_avx2(
     const uint64_t *leftCodes, const bool *leftValid, const uint32_t *codes, const uint32_t *masks, int width,
     int stride, uint8_t maxCost, const int32_t *offsets, uint8_t *out, __m256i (*popcount)(__m256i)) {

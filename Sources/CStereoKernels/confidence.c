@@ -138,11 +138,9 @@ void relief_ambiguity_confidence_row(const uint8_t *costs, const bool *valid, in
                                      int32_t stride, int32_t levels, float *out, ReliefKernelLevel level) {
 #if RELIEF_X86
     const int wide = relief_use_avx2(level);
+    if (wide && count > 1) { row_avx2(costs, valid, width, count, stride, levels, out); return; }
 #else
     (void)level;
-#endif
-#if RELIEF_X86
-    if (wide && count > 1) { row_avx2(costs, valid, width, count, stride, levels, out); return; }
 #endif
     for (int x = 0; x < width; x++) {
         if (!valid[x]) { out[x] = NAN; continue; }

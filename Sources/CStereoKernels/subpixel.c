@@ -58,12 +58,17 @@ __attribute__((target("avx2"), always_inline)) static inline void add_step(__m25
     acc[3] = _mm256_add_ps(acc[3], gradient);
 }
 
+/// True when window_avx2 can measure pixel x (its 8-wide loads inside the row and the image).
+static inline int window_inside(int width, int height, int x, int y, long d, int radius) {
+    const long x0 = x - radius;
+    return y >= radius && y + radius < height && x0 >= 0 && x0 + 8 <= width && x0 - d - 1 >= 0 && x0 - d + 9 <= width;
+}
+
 __attribute__((target("avx2"))) static int window_avx2(const float *left, const float *right, int width, int height,
                                                         int x, int y, int d, int radius, int iterations, int zeroMean,
                                                         float *result) {
+    if (!window_inside(width, height, x, y, d, radius)) return 0;
     const int x0 = x - radius;
-    if (!(y >= radius && y + radius < height && x0 >= 0 && x0 + 8 <= width && x0 - d - 1 >= 0 && x0 - d + 9 <= width))
-        return 0;
     const int side = 2 * radius + 1;
     const __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(side), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
     const long first = (long)(y - radius) * width + x0;
@@ -113,12 +118,6 @@ __attribute__((target("avx2"))) static int window_avx2(const float *left, const 
     }
     *result = offset;
     return 1;
-}
-
-/// True when window_avx2 can measure pixel x (its 8-wide loads inside the row and the image).
-static inline int window_inside(int width, int height, int x, int y, long d, int radius) {
-    const long x0 = x - radius;
-    return y >= radius && y + radius < height && x0 >= 0 && x0 + 8 <= width && x0 - d - 1 >= 0 && x0 - d + 9 <= width;
 }
 
 /// window_avx2 for the 8 pixels xg..xg+7 of a row at once, one pixel per lane: the same
@@ -280,6 +279,7 @@ int32_t relief_subpixel_window_row(const float *left, const float *right, int32_
             const int x = xg + i;
             if ((measured >> i) & 1) { done[x] = 1; continue; }
             const int64_t w = winners[x];
+            // Checked here too so that (int)w is taken only for a disparity inside the image.
             done[x] = w != INT64_MIN && avx2 && window_inside(width, height, x, y, w, radius)
                 ? (uint8_t)window_avx2(left, right, width, height, x, y, (int)w, radius, iterations, zeroMean, &offsets[x])
                 : 0;
