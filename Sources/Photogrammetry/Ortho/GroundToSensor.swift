@@ -10,6 +10,10 @@ final class GroundToSensor {
     let heights: ResolvedHeights
     private let toLonLat: CoordinateTransformation?
     private let toHeightCRS: CoordinateTransformation?
+    /// `.raster` heights: this thread's handle on the raster, and the window the current tile
+    /// samples (nil when the tile lies outside the raster).
+    private let heightFile: Dataset?
+    private var tileHeights: HeightGrid?
 
     init(grid: OrthoGrid, model: RPCModel, heights: ResolvedHeights) throws {
         self.grid = grid
@@ -18,11 +22,12 @@ final class GroundToSensor {
         let output = try SpatialReference(epsg: grid.epsg)
         let wgs84 = try SpatialReference(epsg: 4326)
         toLonLat = output.isSame(as: wgs84) ? nil : try CoordinateTransformation(from: output, to: wgs84)
-        if case .grid(let g) = heights, g.epsg != grid.epsg, g.epsg != 4326 {
-            toHeightCRS = try CoordinateTransformation(from: output, to: try SpatialReference(epsg: g.epsg))
+        if let epsg = heights.epsg, epsg != grid.epsg, epsg != 4326 {
+            toHeightCRS = try CoordinateTransformation(from: output, to: try SpatialReference(epsg: epsg))
         } else {
             toHeightCRS = nil
         }
+        if case .raster(let r) = heights { heightFile = try Dataset(path: r.path) } else { heightFile = nil }
     }
 
     /// Longitude/latitude (and the geoid undulation, and DEM coordinates when the DEM has its own
@@ -50,14 +55,19 @@ final class GroundToSensor {
         }
         var undulation = [Double](repeating: 0, count: xs.count)
         var hx = xs, hy = ys
-        if case .grid(let g) = heights {
-            if let geoid = g.geoid {
+        if let epsg = heights.epsg {
+            if let geoid = heights.geoid {
                 undulation = (0..<xs.count).map { (try? geoid.undulation(longitude: lons[$0], latitude: lats[$0])) ?? .nan }
             }
-            if g.epsg == 4326 { hx = lons; hy = lats } else if let toHeightCRS {
+            if epsg == 4326 { hx = lons; hy = lats } else if let toHeightCRS {
                 var zs = [Double](repeating: 0, count: xs.count)
                 try toHeightCRS.transform(x: &hx, y: &hy, z: &zs)
             }
+        }
+        if case .raster(let r) = heights, let heightFile {
+            // Points between lattice nodes are bilinear in the nodes: inside their bounding box.
+            tileHeights = try r.window(minX: hx.min() ?? .nan, minY: hy.min() ?? .nan, maxX: hx.max() ?? .nan,
+                                       maxY: hy.max() ?? .nan, dataset: heightFile)
         }
         lattice = (x0, y0, nx, ny, lons, lats, undulation, hx, hy)
     }
@@ -85,8 +95,30 @@ final class GroundToSensor {
             switch heights {
             case .constant(let h): hs[k] = h
             case .grid(let g): hs[k] = g.sample(x: lerp(l.hx), y: lerp(l.hy)) + (g.geoid == nil ? 0 : lerp(l.n))
+            case .raster(let r):
+                hs[k] = (tileHeights?.sample(x: lerp(l.hx), y: lerp(l.hy)) ?? .nan) + (r.geoid == nil ? 0 : lerp(l.n))
             }
         }
         return model.project(longitudes: lons, latitudes: lats, heights: hs)  // NaN heights give NaN
+    }
+}
+
+extension ResolvedHeights {
+    /// The CRS of a height grid or raster (nil for a constant height).
+    var epsg: Int? {
+        switch self {
+        case .constant: nil
+        case .grid(let g): g.epsg
+        case .raster(let r): r.epsg
+        }
+    }
+
+    /// The geoid the heights are above (nil: ellipsoidal, or a constant height).
+    var geoid: Geoid? {
+        switch self {
+        case .constant: nil
+        case .grid(let g): g.geoid
+        case .raster(let r): r.geoid
+        }
     }
 }

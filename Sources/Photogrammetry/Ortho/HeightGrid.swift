@@ -7,10 +7,15 @@ import Raster
 /// `geoid` nil: the values are ellipsoidal (WGS84) heights, as s2p's and Relief's DSMs. Otherwise
 /// they are above that geoid (SRTM is above EGM96) and sampling adds the undulation N(lon, lat).
 public struct HeightGrid: Sendable {
-    /// Heights, band 0; NaN = no data.
+    /// Heights, band 0; NaN = no data. A window of a larger raster (`HeightRaster.window`) holds
+    /// samples `origin.x ..< origin.x + values.width` (and rows likewise) of `extent`.
     public let values: ImageBuffer<Float>
-    /// North-up geotransform of `values` (GDAL's corner convention).
+    /// North-up geotransform of the whole grid, `extent` samples (GDAL's corner convention).
     public let geoTransform: GeoTransform
+    /// Samples (columns, rows) of the whole grid: `values`' size unless `values` is a window.
+    let extent: (width: Int, height: Int)
+    /// Where `values` starts in the whole grid ((0, 0) unless a window).
+    let origin: (x: Int, y: Int)
     /// CRS of the geotransform (4326 for SRTM, a UTM zone for a DSM).
     public let epsg: Int
     public let geoid: Geoid?
@@ -31,6 +36,22 @@ public struct HeightGrid: Sendable {
         self.epsg = epsg
         self.geoid = geoid
         self.source = source
+        extent = (values.width, values.height)
+        origin = (0, 0)
+    }
+
+    /// Samples `window` (non-empty, inside `extent`) of a whole grid of `extent` samples whose
+    /// geotransform is `geoTransform`: sampling gives the whole grid's values (its borders, not
+    /// the window's), NaN where a tap falls outside the window.
+    init(window values: ImageBuffer<Float>, origin: (x: Int, y: Int), extent: (width: Int, height: Int),
+         geoTransform: GeoTransform, epsg: Int, geoid: Geoid?, source: String) {
+        self.values = values
+        self.geoTransform = geoTransform
+        self.epsg = epsg
+        self.geoid = geoid
+        self.source = source
+        self.extent = extent
+        self.origin = origin
     }
 
     /// The lowest and highest heights of the grid (its own datum), nil when it holds no data.
@@ -46,22 +67,27 @@ public struct HeightGrid: Sendable {
     }
 
     /// Bilinear height at (x, y) in the grid's CRS, in the grid's own datum; NaN outside the
-    /// grid (beyond half a sample from the outer sample centres) or next to a no-data sample.
+    /// grid (beyond half a sample from the outer sample centres) or next to a no-data sample
+    /// (for a window: also where a tap falls outside it).
     /// - Complexity: O(1).
     @inline(__always)
     public func sample(x: Double, y: Double) -> Double {
         let c = geoTransform.coefficients
         var px = (x - c.0) / c.1 - 0.5, py = (y - c.3) / c.5 - 0.5
-        let w = Double(values.width - 1), h = Double(values.height - 1)
+        let (width, height) = extent
+        let w = Double(width - 1), h = Double(height - 1)
         guard px >= -0.5, py >= -0.5, px <= w + 0.5, py <= h + 0.5 else { return .nan }
         px = min(max(px, 0), w)
         py = min(max(py, 0), h)
-        let i0 = min(Int(px), values.width - 1), j0 = min(Int(py), values.height - 1)
-        let i1 = min(i0 + 1, values.width - 1), j1 = min(j0 + 1, values.height - 1)
+        let i0 = min(Int(px), width - 1), j0 = min(Int(py), height - 1)
+        let i1 = min(i0 + 1, width - 1), j1 = min(j0 + 1, height - 1)
         let fx = px - Double(i0), fy = py - Double(j0)
+        // Taps in the window's own samples.
+        let (a0, a1, b0, b1) = (i0 - origin.x, i1 - origin.x, j0 - origin.y, j1 - origin.y)
+        guard a0 >= 0, b0 >= 0, a1 < values.width, b1 < values.height else { return .nan }
         let s = values.rowStride
-        let v00 = Double(values.storage[j0 * s + i0]), v10 = Double(values.storage[j0 * s + i1])
-        let v01 = Double(values.storage[j1 * s + i0]), v11 = Double(values.storage[j1 * s + i1])
+        let v00 = Double(values.storage[b0 * s + a0]), v10 = Double(values.storage[b0 * s + a1])
+        let v01 = Double(values.storage[b1 * s + a0]), v11 = Double(values.storage[b1 * s + a1])
         let top = v00 + (v10 - v00) * fx, bottom = v01 + (v11 - v01) * fx
         return top + (bottom - top) * fy   // NaN taps propagate
     }
@@ -77,53 +103,20 @@ public struct HeightGrid: Sendable {
     ///   `RasterError` when the file cannot be read.
     /// - Complexity: O(DEM samples in the box).
     public static func load(dem path: String, covering required: GroundBox, reading wanted: GroundBox? = nil, geoid: Geoid?) throws -> HeightGrid {
-        if geoid == nil, path.lowercased().hasSuffix(".hgt") { throw GeometryError.demNeedsGeoid(dem: path) }
+        let raster = try HeightRaster(path: path, geoid: geoid)
+        let window = try raster.samples(covering: required, reading: wanted)
         let dataset = try Dataset(path: path)
-        guard let gt = dataset.geoTransform, gt.isNorthUp, gt.array[1] > 0, gt.array[5] < 0, let toPixel = gt.inverted() else {
-            throw GeometryError.demNotGeoreferenced(dem: path, reason: "no north-up geotransform")
-        }
-        guard let crs = dataset.spatialReference else {
-            throw GeometryError.demNotGeoreferenced(dem: path, reason: "no coordinate reference system")
-        }
-        guard let epsg = crs.epsg else {
-            throw GeometryError.demNotGeoreferenced(dem: path, reason: "its CRS has no EPSG code")
-        }
-        let wgs84 = try SpatialReference(epsg: 4326)
-        let toDEM = crs.isSame(as: wgs84) ? nil : try CoordinateTransformation(from: wgs84, to: crs)
-        func pixelBox(_ box: GroundBox) throws -> (x0: Double, y0: Double, x1: Double, y1: Double) {
-            let lons = (0...4).map { box.minLongitude + (box.maxLongitude - box.minLongitude) * Double($0) / 4 }
-            let lats = (0...4).map { box.minLatitude + (box.maxLatitude - box.minLatitude) * Double($0) / 4 }
-            var xs = lons.flatMap { lon in lats.map { _ in lon } }, ys = lons.flatMap { _ in lats }
-            if let toDEM {
-                var zs = [Double](repeating: 0, count: xs.count)
-                try toDEM.transform(x: &xs, y: &ys, z: &zs)
-            }
-            let p = zip(xs, ys).map { toPixel.apply(pixel: $0, line: $1) }
-            return (p.map(\.x).min()!, p.map(\.y).min()!, p.map(\.x).max()!, p.map(\.y).max()!)
-        }
-        let need = try pixelBox(required)
-        guard need.x0 >= 0, need.y0 >= 0, need.x1 <= Double(dataset.width), need.y1 <= Double(dataset.height) else {
-            let a = gt.apply(pixel: 0, line: 0), b = gt.apply(pixel: Double(dataset.width), line: Double(dataset.height))
-            let extent = crs.isGeographic
-                ? GroundBox(minLongitude: min(a.x, b.x), maxLongitude: max(a.x, b.x), minLatitude: min(a.y, b.y), maxLatitude: max(a.y, b.y))
-                : nil
-            throw GeometryError.demDoesNotCover(dem: path, area: required, demArea: extent)
-        }
-        let want = try pixelBox(wanted.map { $0.union(required) } ?? required)
-        let x0 = max(0, Int(want.x0.rounded(.down)) - 2), y0 = max(0, Int(want.y0.rounded(.down)) - 2)
-        let x1 = min(dataset.width, Int(want.x1.rounded(.up)) + 2), y1 = min(dataset.height, Int(want.y1.rounded(.up)) + 2)
-        let window = Window(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
         var values = try dataset.read(Float.self, band: 1, window: window, fill: .nan)
-        let nodata = try dataset.nodata()
+        let nodata = raster.nodata
         var any = false
         for k in values.storage.indices {
             let v = values.storage[k]
             if let nodata, Double(v) == nodata { values.storage[k] = .nan } else if v.isFinite { any = true }
         }
         guard any else { throw GeometryError.demHasNoData(dem: path, area: required) }
-        let origin = gt.apply(pixel: Double(x0), line: Double(y0))
-        let c = gt.array
-        return try HeightGrid(values: values, geoTransform: GeoTransform(origin.x, c[1], 0, origin.y, 0, c[5]), epsg: epsg,
+        let origin = raster.geoTransform.apply(pixel: Double(window.x), line: Double(window.y))
+        let c = raster.geoTransform.array
+        return try HeightGrid(values: values, geoTransform: GeoTransform(origin.x, c[1], 0, origin.y, 0, c[5]), epsg: raster.epsg,
                               geoid: geoid, source: path)
     }
 }

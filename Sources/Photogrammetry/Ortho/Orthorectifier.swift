@@ -44,18 +44,20 @@ public struct Orthorectifier: Sendable {
 
         // Heights bounding the terrain, for the footprint.
         var range: ClosedRange<Double>
+        var resolvedRaster: HeightRaster?
         switch source {
         case .constant(let h): range = h...h
         case .dem(let path, let geoid):
             let box = try Self.bounds(rpc.footprint(of: whole, height: rpc.coefficients.heightOffset, image: image))
             range = try HeightRange.fromDEM(path, covering: box, geoid: geoid, margin: 0).closedRange
         case .grid(let g):
-            guard var r = g.valueRange else { throw OrthoError.invalidHeightGrid(reason: "\(g.source) holds no height") }
-            if let geoid = g.geoid {
-                let n = try geoid.undulation(longitude: rpc.coefficients.longitudeOffset, latitude: rpc.coefficients.latitudeOffset)
-                r = (r.lowerBound + n - 2)...(r.upperBound + n + 2)   // undulations vary by < 2 m over a scene
-            }
-            range = r
+            guard let r = g.valueRange else { throw OrthoError.invalidHeightGrid(reason: "\(g.source) holds no height") }
+            range = try Self.ellipsoidal(r, geoid: g.geoid, rpc)
+        case .raster(let path, let geoid):
+            let raster = try HeightRaster(path: path, geoid: geoid)
+            guard let r = try raster.valueRange() else { throw OrthoError.invalidHeightGrid(reason: "\(path) holds no height") }
+            range = try Self.ellipsoidal(r, geoid: geoid, rpc)
+            resolvedRaster = raster
         }
         let low = try rpc.footprint(of: whole, height: range.lowerBound, image: image)
         let high = try rpc.footprint(of: whole, height: range.upperBound, image: image)
@@ -83,9 +85,22 @@ public struct Orthorectifier: Sendable {
         case .dem(let path, let geoid):
             let required = GroundBox(minLongitude: max(footprintBox.minLongitude, gridBox.minLongitude), maxLongitude: min(footprintBox.maxLongitude, gridBox.maxLongitude),
                                      minLatitude: max(footprintBox.minLatitude, gridBox.minLatitude), maxLatitude: min(footprintBox.maxLatitude, gridBox.maxLatitude))
-            heights = .grid(try HeightGrid.load(dem: path, covering: required, reading: gridBox, geoid: geoid))
+            // Checked to cover the footprint, then read tile by tile (`OrthoHeightSource.raster`).
+            let raster = try HeightRaster(path: path, geoid: geoid)
+            _ = try raster.samples(covering: required)
+            heights = .raster(raster)
         case .grid(let g): heights = .grid(g)
+        case .raster: heights = .raster(resolvedRaster!)
         }
+    }
+
+    /// A height range `r` above `geoid` (nil: already ellipsoidal) as ellipsoidal heights: shifted
+    /// by the undulation at the model's centre, widened by 2 m (undulations vary by less over a
+    /// scene).
+    static func ellipsoidal(_ r: ClosedRange<Double>, geoid: Geoid?, _ rpc: RPCModel) throws -> ClosedRange<Double> {
+        guard let geoid else { return r }
+        let n = try geoid.undulation(longitude: rpc.coefficients.longitudeOffset, latitude: rpc.coefficients.latitudeOffset)
+        return (r.lowerBound + n - 2)...(r.upperBound + n + 2)
     }
 
     static func bounds(_ footprint: Footprint) throws -> GroundBox {

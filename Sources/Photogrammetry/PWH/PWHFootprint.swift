@@ -12,7 +12,12 @@ extension PWHRecipe {
         var h = [Double](repeating: model.coefficients.heightOffset, count: border.columns.count)
         if case .constant(let value) = heights { h = h.map { _ in value } }
         var ground = try model.localize(columns: border.columns, rows: border.rows, heights: h)
-        if case .dem(let path, let geoid) = heights {
+        var dem: (path: String, geoid: Geoid?)?
+        switch heights {
+        case .dem(let path, let geoid), .raster(let path, let geoid): dem = (path, geoid)
+        case .constant, .grid: dem = nil
+        }
+        if let (path, geoid) = dem {
             let lons = ground.longitudes, lats = ground.latitudes
             let box = GroundBox(minLongitude: lons.min()!, maxLongitude: lons.max()!, minLatitude: lats.min()!, maxLatitude: lats.max()!)
             // The terrain footprint moves with the height: read generously, require the first guess only.
