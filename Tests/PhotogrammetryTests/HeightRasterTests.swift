@@ -70,6 +70,25 @@ struct HeightRasterTests {
         #expect(range == Double(finite.min()!)...Double(finite.max()!))
     }
 
+    @Test("A DEM's height range read in strips of a few rows = in one strip, inside the raster's own range")
+    func heightRangeInStrips() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (path, heights, gt) = try Self.makeRaster(in: folder)
+        let c = gt.coefficients
+        // The lon/lat box of the raster's central part (UTM 31N -> WGS84).
+        var xs = [c.0 + 20 * c.1, c.0 + 140 * c.1], ys = [c.3 + 15 * c.5, c.3 + 100 * c.5], zs = [0.0, 0]
+        try CoordinateTransformation(from: try SpatialReference(epsg: 32631), to: try SpatialReference(epsg: 4326))
+            .transform(x: &xs, y: &ys, z: &zs)
+        let box = GroundBox(minLongitude: xs.min()!, maxLongitude: xs.max()!, minLatitude: ys.min()!, maxLatitude: ys.max()!)
+        let whole = try HeightRange.fromDEM(path, covering: box, geoid: nil, margin: 5, stripSamples: 1 << 20)
+        let strips = try HeightRange.fromDEM(path, covering: box, geoid: nil, margin: 5, stripSamples: 700)  // 4-6 rows each
+        #expect(strips.lower == whole.lower && strips.upper == whole.upper && strips.origin == whole.origin)
+        let finite = heights.storage.filter { !$0.isNaN }
+        #expect(whole.lower >= Double(finite.min()!) - 5 && whole.upper <= Double(finite.max()!) + 5)
+        #expect(whole.upper - whole.lower > 40, "the surface spans about 60 m: \(whole.lower)...\(whole.upper)")
+    }
+
     @Test("Ortho on the Réunion DSM: heights read tile by tile = heights in memory, bit for bit (grid reaching past the DSM)",
           .enabled(if: SampleData.root != nil, SampleData.skipMessage))
     func orthoEqualsInMemoryHeights() throws {

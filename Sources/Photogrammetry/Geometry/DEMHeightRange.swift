@@ -6,6 +6,8 @@ extension HeightRange {
     /// 90 % (Rodríguez et al., "A global assessment of the SRTM performance", PE&RS 2006) and the
     /// surface model sees trees and buildings above the terrain model.
     public static let defaultDEMMargin = 50.0
+    /// DEM samples `fromDEM` reads at a time (whole rows of its window, at least one).
+    static let stripSamples = 1 << 20
 
     /// The range of a DEM's heights over a ground area, converted to ellipsoidal heights, grown
     /// by `margin` metres on each side.
@@ -20,9 +22,16 @@ extension HeightRange {
     /// - Throws: `GeometryError.demDoesNotCover` (naming the DEM, the area needed and the DEM's
     ///   own extent), `.demHasNoData`, `.demNeedsGeoid`, `.demNotGeoreferenced`; `RasterError`
     ///   when the file cannot be read; `RPCError.geoidUndefined` outside the geoid grid.
-    /// - Complexity: O(DEM samples in the area).
+    /// - Complexity: O(DEM samples in the area) time, O(`stripSamples`) memory (or one row).
     public static func fromDEM(
         _ dem: String, covering area: GroundBox, geoid: Geoid? = nil, margin: Double = HeightRange.defaultDEMMargin
+    ) throws -> HeightRange {
+        try fromDEM(dem, covering: area, geoid: geoid, margin: margin, stripSamples: stripSamples)
+    }
+
+    /// `fromDEM`, reading `stripSamples` samples at a time (the tests' small strips).
+    static func fromDEM(
+        _ dem: String, covering area: GroundBox, geoid: Geoid?, margin: Double, stripSamples: Int
     ) throws -> HeightRange {
         let dataset = try Dataset(path: dem)
         if geoid == nil, dem.lowercased().hasSuffix(".hgt") { throw GeometryError.demNeedsGeoid(dem: dem) }
@@ -53,32 +62,45 @@ extension HeightRange {
         let x0 = max(0, Int((p0 - 0.5).rounded(.down))), x1 = min(dataset.width - 1, Int((p1 - 0.5).rounded(.down)) + 1)
         let y0 = max(0, Int((l0 - 0.5).rounded(.down))), y1 = min(dataset.height - 1, Int((l1 - 0.5).rounded(.down)) + 1)
         let window = Window(x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1)
-        let values = try dataset.read(Double.self, band: 1, window: window)
         let nodata = try dataset.nodata()
-        var heights: [Double] = [], sx: [Double] = [], sy: [Double] = []
-        for row in 0..<window.height {
-            for col in 0..<window.width {
-                let v = values[col, row]
-                if !v.isFinite { continue }
-                if let nodata, v == nodata { continue }
-                let g = gt.apply(pixel: Double(window.x + col) + 0.5, line: Double(window.y + row) + 0.5)
-                heights.append(v)
-                sx.append(g.x)
-                sy.append(g.y)
+        let toGeographic = geoid != nil && !geographic ? try CoordinateTransformation(from: crs, to: wgs84) : nil
+        // Strips of whole rows (memory bounded by a strip whatever the area): each strip's valid
+        // samples, converted to ellipsoidal heights, widen the range.
+        var lowest = Double.infinity, highest = -Double.infinity, count = 0
+        let stripRows = max(1, stripSamples / window.width)
+        for y in stride(from: window.y, to: window.maxY, by: stripRows) {
+            let strip = Window(x: window.x, y: y, width: window.width, height: min(stripRows, window.maxY - y))
+            let values = try dataset.read(Double.self, band: 1, window: strip)
+            var heights: [Double] = [], sx: [Double] = [], sy: [Double] = []
+            for row in 0..<strip.height {
+                for col in 0..<strip.width {
+                    let v = values[col, row]
+                    if !v.isFinite { continue }
+                    if let nodata, v == nodata { continue }
+                    let g = gt.apply(pixel: Double(strip.x + col) + 0.5, line: Double(strip.y + row) + 0.5)
+                    heights.append(v)
+                    sx.append(g.x)
+                    sy.append(g.y)
+                }
             }
-        }
-        guard !heights.isEmpty else { throw GeometryError.demHasNoData(dem: dem, area: area) }
-        if let geoid {
-            if !geographic {
-                var zs = [Double](repeating: 0, count: sx.count)
-                try CoordinateTransformation(from: crs, to: wgs84).transform(x: &sx, y: &sy, z: &zs)
+            if let geoid, !heights.isEmpty {
+                if let toGeographic {
+                    var zs = [Double](repeating: 0, count: sx.count)
+                    try toGeographic.transform(x: &sx, y: &sy, z: &zs)
+                }
+                heights = try geoid.ellipsoidHeights(geoidHeights: heights, longitudes: sx, latitudes: sy)
             }
-            heights = try geoid.ellipsoidHeights(geoidHeights: heights, longitudes: sx, latitudes: sy)
+            for h in heights {
+                lowest = min(lowest, h)
+                highest = max(highest, h)
+            }
+            count += heights.count
         }
+        guard count > 0 else { throw GeometryError.demHasNoData(dem: dem, area: area) }
         let name = URL(fileURLWithPath: dem).lastPathComponent
         let datum = geoid.map { " converted from " + URL(fileURLWithPath: $0.source).lastPathComponent } ?? ""
-        return try HeightRange(lower: heights.min()! - margin, upper: heights.max()! + margin,
-                               origin: "DEM \(name)\(datum), \(heights.count) samples, ± \(margin) m")
+        return try HeightRange(lower: lowest - margin, upper: highest + margin,
+                               origin: "DEM \(name)\(datum), \(count) samples, ± \(margin) m")
     }
 
     /// The lon/lat extent of a geographic DEM (pixel corners).
