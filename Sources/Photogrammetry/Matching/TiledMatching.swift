@@ -52,51 +52,71 @@ extension StereoMatcher {
             return try matchTile(left: left, right: right, disparities: disparities, parameters: parameters, nodata: nodata,
                                  workspace: workspace, pipelined: true, band: band)
         }
-        if tileSize == nil && estimatedBytes(width: width, height: height, disparityCount: count) <= parameters.memoryLimit {
+        guard let plan = try tilePlan(width: width, height: height, disparities: disparities, count: count,
+                                      memoryLimit: parameters.memoryLimit, tileSize: tileSize) else {
             return try matchOne(left, right, band)
+        }
+        var result = StereoMatchResult.allNaN(width: width, height: height)
+        // The crops' pixels, reused tile after tile (no allocation once the first tile is cut).
+        var leftCrop: [Float] = [], rightCrop: [Float] = []
+        for (core, window) in plan {
+            let (x0, x1, y0, y1, cx0, cy0) = (core.x, core.maxX, core.y, core.maxY, window.x, window.y)
+            let leftTile = crop(left, window, into: &leftCrop), rightTile = crop(right, window, into: &rightCrop)
+            var tileBand: DisparityBand?
+            if let band {
+                var offsets = [Int32]()
+                offsets.reserveCapacity(window.width * window.height)
+                for y in window.y..<window.maxY {
+                    offsets.append(contentsOf: band.offsets[(y * width + window.x)..<(y * width + window.maxX)])
+                }
+                tileBand = DisparityBand(width: band.width, offsets: offsets)
+            }
+            let tile = try matchOne(leftTile, rightTile, tileBand)
+            (leftCrop, rightCrop) = (leftTile.storage, rightTile.storage)
+            for y in y0..<y1 {
+                let source = (y - cy0) * window.width + (x0 - cx0), target = y * width + x0
+                result.disparity.storage.replaceSubrange(
+                    target..<(target + x1 - x0), with: tile.disparity.storage[source..<(source + x1 - x0)])
+                result.confidence.storage.replaceSubrange(
+                    target..<(target + x1 - x0), with: tile.confidence.storage[source..<(source + x1 - x0)])
+            }
+            // Unique again once `tile` is gone: the next tile's result is written into them.
+            (workspace.tile.disparity, workspace.tile.confidence) = (tile.disparity.storage, tile.confidence.storage)
+        }
+        return result
+    }
+
+    /// The tiles `matchTiled` matches a `width` x `height` pair in: each tile's kept pixels
+    /// (`core`) and the window it is matched on (`crop`: the core, `tileMargin` rows above and
+    /// below, and the columns its disparities reach plus the margin, inside the image), row by
+    /// row. Nil when the whole pair is one tile (no `tileSize` and its volumes fit `memoryLimit`).
+    /// `count`: the disparities each pixel searches.
+    /// - Throws: `.invalidParameter` for a `tileSize` below 1.
+    static func tilePlan(width: Int, height: Int, disparities: ClosedRange<Int>, count: Int, memoryLimit: Int,
+                         tileSize: Int?) throws -> [(core: Window, crop: Window)]? {
+        if tileSize == nil && estimatedBytes(width: width, height: height, disparityCount: count) <= memoryLimit {
+            return nil
         }
         let margin = tileMargin
         var (tileWidth, tileHeight) = (tileSize ?? 16, tileSize ?? 16)
         if tileSize == nil, let shape = tileShape(width: width, height: height, disparities: disparities,
-                                                  memoryLimit: parameters.memoryLimit, count: count) {
+                                                  memoryLimit: memoryLimit, count: count) {
             (tileWidth, tileHeight) = shape
         }
         let side = min(tileWidth, tileHeight)
         guard side > 0 else { throw MatchingError.invalidParameter(name: "tileSize", reason: "\(side) must be > 0") }
-        var result = StereoMatchResult.allNaN(width: width, height: height)
-        // The crops' pixels, reused tile after tile (no allocation once the first tile is cut).
-        var leftCrop: [Float] = [], rightCrop: [Float] = []
+        var plan: [(core: Window, crop: Window)] = []
         for y0 in stride(from: 0, to: height, by: tileHeight) {
             for x0 in stride(from: 0, to: width, by: tileWidth) {
                 let x1 = min(x0 + tileWidth, width), y1 = min(y0 + tileHeight, height)
                 let cx0 = max(0, x0 - max(disparities.upperBound, 0) - margin)
                 let cx1 = min(width, x1 - min(disparities.lowerBound, 0) + margin)
                 let cy0 = max(0, y0 - margin), cy1 = min(height, y1 + margin)
-                let window = Window(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0)
-                let leftTile = crop(left, window, into: &leftCrop), rightTile = crop(right, window, into: &rightCrop)
-                var tileBand: DisparityBand?
-                if let band {
-                    var offsets = [Int32]()
-                    offsets.reserveCapacity(window.width * window.height)
-                    for y in window.y..<window.maxY {
-                        offsets.append(contentsOf: band.offsets[(y * width + window.x)..<(y * width + window.maxX)])
-                    }
-                    tileBand = DisparityBand(width: band.width, offsets: offsets)
-                }
-                let tile = try matchOne(leftTile, rightTile, tileBand)
-                (leftCrop, rightCrop) = (leftTile.storage, rightTile.storage)
-                for y in y0..<y1 {
-                    let source = (y - cy0) * window.width + (x0 - cx0), target = y * width + x0
-                    result.disparity.storage.replaceSubrange(
-                        target..<(target + x1 - x0), with: tile.disparity.storage[source..<(source + x1 - x0)])
-                    result.confidence.storage.replaceSubrange(
-                        target..<(target + x1 - x0), with: tile.confidence.storage[source..<(source + x1 - x0)])
-                }
-                // Unique again once `tile` is gone: the next tile's result is written into them.
-                (workspace.tile.disparity, workspace.tile.confidence) = (tile.disparity.storage, tile.confidence.storage)
+                plan.append((Window(x: x0, y: y0, width: x1 - x0, height: y1 - y0),
+                             Window(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0)))
             }
         }
-        return result
+        return plan
     }
 
     /// The kept tile size (width, height) for `matchTiled`: among the splits into 1, 2, ... columns

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import Photogrammetry
+import Raster
+
+/// `StereoMatcher.matchStreamed` (and `dsm-run match`'s full search): tiles read from the files
+/// and handed out one by one give `matchTiled`'s result on the images in memory, bit for bit.
+@Suite("Matching streamed from files")
+struct MatchingStreamedTests {
+    /// A textured 150x110 pair shifted by 7 px, with a few pixels at the nodata value 0 in the
+    /// left image, written as Float32 GeoTIFFs.
+    static func pairFiles(in folder: String) throws -> (left: String, right: String, images: (ImageBuffer<Float>, ImageBuffer<Float>)) {
+        var (left, right) = shiftedPair(width: 150, height: 110, disparity: 7, seed: 23)
+        for i in stride(from: 5, to: left.storage.count, by: 97) { left.storage[i] = 0 }
+        let paths = (folder + "/left.tif", folder + "/right.tif")
+        try writeRaster(left, to: paths.0, options: .geoTIFF)
+        try writeRaster(right, to: paths.1, options: .geoTIFF)
+        return (paths.0, paths.1, (left, right))
+    }
+
+    /// The tiles' results assembled into whole-image maps; also checks that they cover the image once.
+    static func assemble(_ left: Dataset, _ right: Dataset, tileSize: Int?, parameters: StereoMatchingParameters,
+                         nodata: Float?) throws -> (result: StereoMatchResult, tiles: Int) {
+        var result = StereoMatchResult.allNaN(width: left.width, height: left.height)
+        var covered = [Int](repeating: 0, count: left.width * left.height), tiles = 0
+        try StereoMatcher.matchStreamed(left: left, right: right, band: 1, disparities: -3...20, parameters: parameters,
+                                        nodata: nodata, tileSize: tileSize) { core, tile in
+            tiles += 1
+            #expect(tile.disparity.width == core.width && tile.disparity.height == core.height)
+            for y in 0..<core.height {
+                for x in 0..<core.width {
+                    let i = (core.y + y) * left.width + core.x + x
+                    result.disparity.storage[i] = tile.disparity[x, y]
+                    result.confidence.storage[i] = tile.confidence[x, y]
+                    covered[i] += 1
+                }
+            }
+        }
+        #expect(covered.allSatisfy { $0 == 1 }, "every pixel in exactly one tile")
+        return (result, tiles)
+    }
+
+    static func equal(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+    }
+
+    @Test("Several tiles (tile size 48, and a 2 MiB budget: strips) and one whole-image tile equal matchTiled bit for bit")
+    func equalsMatchTiled() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (l, r, (left, right)) = try Self.pairFiles(in: folder)
+        let (leftFile, rightFile) = (try Dataset(path: l), try Dataset(path: r))
+        var small = StereoMatchingParameters()
+        small.memoryLimit = 2 << 20
+        for (tileSize, parameters, expectedTiles) in [(48, StereoMatchingParameters(), 12), (nil, small, -1),
+                                                      (nil, StereoMatchingParameters(), 1)] as [(Int?, StereoMatchingParameters, Int)] {
+            let streamed = try Self.assemble(leftFile, rightFile, tileSize: tileSize, parameters: parameters, nodata: 0)
+            let inMemory = try StereoMatcher.matchTiled(left: left, right: right, disparities: -3...20, parameters: parameters,
+                                                        nodata: 0, tileSize: tileSize)
+            if expectedTiles > 0 { #expect(streamed.tiles == expectedTiles) } else { #expect(streamed.tiles > 2) }
+            #expect(Self.equal(streamed.result.disparity.storage, inMemory.disparity.storage), "tile size \(String(describing: tileSize))")
+            #expect(Self.equal(streamed.result.confidence.storage, inMemory.confidence.storage))
+            let valid = streamed.result.disparity.storage.filter { !$0.isNaN }
+            #expect(valid.count > 150 * 110 / 2 && valid.filter { abs($0 - 7) <= 1 }.count >= valid.count * 9 / 10)
+        }
+    }
+
+    @Test("Coarse to fine is refused (it needs the whole images), as are mismatched sizes")
+    func refusals() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (l, r, _) = try Self.pairFiles(in: folder)
+        var pyramid = StereoMatchingParameters()
+        pyramid.search = .pyramid
+        #expect(throws: MatchingError.self) {
+            try StereoMatcher.matchStreamed(left: try Dataset(path: l), right: try Dataset(path: r), band: 1, disparities: 0...20,
+                                            parameters: pyramid) { _, _ in }
+        }
+        try writeRaster(ImageBuffer<Float>(width: 149, height: 110, filledWith: 1), to: folder + "/narrow.tif", options: .geoTIFF)
+        #expect(throws: MatchingError.self) {
+            try StereoMatcher.matchStreamed(left: try Dataset(path: l), right: try Dataset(path: folder + "/narrow.tif"), band: 1,
+                                            disparities: 0...20) { _, _ in }
+        }
+    }
+}
