@@ -79,10 +79,7 @@ struct OrthoCommand: ParsableCommand {
     }
 
     func run() throws {
-        // GDAL's block cache defaults to 5 % of the RAM (1.2 GB on a 24 GB machine) and fills up
-        // while the output is staged: 256 MB keeps the peak memory bounded whatever the machine,
-        // at no cost in speed (tiles are written once, in order). An explicit GDAL_CACHEMAX wins.
-        if getenv("GDAL_CACHEMAX") == nil { setenv("GDAL_CACHEMAX", "256", 1) }
+        boundGDALBlockCache()
         let model = try RPCModel.load(image: image, model: rpc)
         let heights: OrthoHeightSource
         if let dem {

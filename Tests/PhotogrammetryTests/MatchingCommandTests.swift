@@ -1,4 +1,5 @@
 import Foundation
+@testable import Photogrammetry
 import Raster
 import Testing
 
@@ -52,5 +53,28 @@ struct MatchingCommandTests {
         #expect(valid.filter { !(-0.5...64.5).contains($0) }.count == 0)
         let confidence: ImageBuffer<Float> = try Dataset(path: folder + "/confidence.tif").readAll()
         #expect(confidence.storage.filter { !$0.isNaN && !(0...1).contains($0) }.count == 0)
+    }
+
+    @Test("Full search streamed in tiles (a 2 MiB budget) and coarse to fine: the files hold matchTiled's maps bit for bit")
+    func streamedEqualsInMemory() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (l, r, (left, right)) = try MatchingStreamedTests.pairFiles(in: folder)
+        for (search, range, memory) in [("full", -3...20, 2), ("pyramid", 0...70, 512)] {
+            let out = folder + "/d-\(search).tif", conf = folder + "/c-\(search).tif"
+            let (status, output) = try Self.run(["match", l, r, "--disparity=\(range.lowerBound):\(range.upperBound)", "-o", out,
+                                                 "--confidence", conf, "--memory", "\(memory)", "--search", search, "--nodata", "0"])
+            #expect(status == 0, "\(output)")
+            if search == "full" { #expect(output.contains("matched tile 3"), "several tiles: \(output)") }
+            var parameters = StereoMatchingParameters()
+            parameters.memoryLimit = memory << 20
+            parameters.search = search == "full" ? .full : .pyramid
+            let expected = try StereoMatcher.matchTiled(left: left, right: right, disparities: range, parameters: parameters, nodata: 0)
+            let disparity: ImageBuffer<Float> = try Dataset(path: out).readAll()
+            let confidence: ImageBuffer<Float> = try Dataset(path: conf).readAll()
+            #expect(MatchingStreamedTests.equal(disparity.storage, expected.disparity.storage), "\(search)")
+            #expect(MatchingStreamedTests.equal(confidence.storage, expected.confidence.storage), "\(search)")
+            #expect(disparity.storage.filter { abs($0 - 7) <= 1 }.count > 150 * 110 / 2, "\(search)")
+        }
     }
 }
