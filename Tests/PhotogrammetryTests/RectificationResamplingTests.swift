@@ -116,6 +116,25 @@ struct RectificationResamplingTests {
         #expect(none == nil, "no patch can match NaN")
     }
 
+    @Test("windowDots8: each lane equals windowDot bit for bit (patch sides 1-17, random values, a padded stride)")
+    func windowDots8Lanes() {
+        var rng = SplitMix64(seed: 5)
+        for side in 1...17 {
+            let stride = side + 7 + 3
+            let patch = (0..<(side * side)).map { _ in Float.random(in: -100...100, using: &rng) }
+            let window = (0..<(stride * side)).map { _ in Float.random(in: 0...4000, using: &rng) }
+            patch.withUnsafeBufferPointer { p in
+                window.withUnsafeBufferPointer { w in
+                    let lanes = windowDots8(p.baseAddress!, w.baseAddress!, rowStride: stride, side: side)
+                    for j in 0..<8 {
+                        let one = windowDot(p.baseAddress!, w.baseAddress! + j, rowStride: stride, side: side)
+                        #expect(lanes[j].bitPattern == one.bitPattern, "side \(side), lane \(j): \(lanes[j]) vs \(one)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("Row offset: the integral-image version equals the plain reference (NaN borders, stride, odd sizes)",
           arguments: [(67, 53, 0.3), (120, 100, -0.6), (90, 71, 1.2)])
     func rowOffsetMatchesReference(width: Int, height: Int, offset: Double) throws {
@@ -127,6 +146,10 @@ struct RectificationResamplingTests {
         for y in 0..<height { for x in 0..<width { padded[x, y] = right[x, y] } }
         for rows in [2, 3] {
             let fast = estimateRowOffset(left: left, right: padded, disparities: -5...4, searchRows: rows, step: 7)
+            // Eight disparities per pass: the same estimate as one at a time, exactly.
+            let single = estimateRowOffset(left: left, right: padded, disparities: -5...4, searchRows: rows, patchRadius: 7,
+                                           step: 7, minimumCorrelation: 0.9, minimumPatches: 10, batched: false)
+            #expect(fast == single)
             let plain = estimateRowOffsetReference(left: left, right: right, disparities: -5...4, searchRows: rows, step: 7)
             #expect(fast?.patches == plain?.patches)
             // Same patches and rows; the sums are ordered differently (Float dot product, integral

@@ -38,7 +38,10 @@ func refinedRow(_ row: Int, correlation c: Double, below: Double, above: Double)
 ///
 /// Same result as `estimateRowOffsetReference` up to rounding: each left patch is made zero-mean
 /// once (its covariance with a right window is then one dot product), and the right windows'
-/// sums, sums of squares and NaN counts come from integral images.
+/// sums, sums of squares and NaN counts come from integral images. Eight consecutive
+/// disparities take one pass over the patch (`windowDots8`, the same sums as `windowDot` lane by
+/// lane); `batched` false computes each disparity's dot on its own (the tests' reference: equal
+/// results).
 ///
 /// - Returns: nil when fewer than `minimumPatches` patches match.
 /// - Complexity: O(patches · |disparities| · (2 searchRows + 1) · patch area) multiply-adds (one
@@ -46,6 +49,15 @@ func refinedRow(_ row: Int, correlation c: Double, below: Double, above: Double)
 public func estimateRowOffset(
     left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
     searchRows: Int = 3, patchRadius: Int = 7, step: Int = 12, minimumCorrelation: Double = 0.9, minimumPatches: Int = 10
+) -> RowOffsetEstimate? {
+    estimateRowOffset(left: left, right: right, disparities: disparities, searchRows: searchRows, patchRadius: patchRadius,
+                      step: step, minimumCorrelation: minimumCorrelation, minimumPatches: minimumPatches, batched: true)
+}
+
+/// `estimateRowOffset`, with eight disparities per pass over a patch (`batched`) or one.
+func estimateRowOffset(
+    left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
+    searchRows: Int, patchRadius: Int, step: Int, minimumCorrelation: Double, minimumPatches: Int, batched: Bool
 ) -> RowOffsetEstimate? {
     precondition(left.width == right.width && left.height == right.height, "rectified tiles of one size")
     precondition(searchRows >= 1 && patchRadius >= 1 && step >= 1, "positive search, patch and step")
@@ -57,16 +69,21 @@ public func estimateRowOffset(
         let rightPixels = rightBuffer.baseAddress!
         patch.withUnsafeMutableBufferPointer { patchBuffer in
             let centred = patchBuffer.baseAddress!
-            func correlation(_ cx: Int, _ cy: Int, _ d: Int, _ dy: Int, _ patchNorm: Double) -> Double? {
-                let x0 = cx - r - d, y0 = cy - r + dy
-                guard x0 >= 0, x0 + side <= right.width, y0 >= 0, y0 + side <= right.height else { return nil }
+            /// The correlation with the right window at (x0, y0) (inside the image) whose dot
+            /// product with the centred patch is `sab`.
+            func correlation(x0: Int, y0: Int, dot sab: Float, _ patchNorm: Double) -> Double? {
                 let (sb, sbb, nans) = boxes.sums(x: x0, y: y0, side: side)
                 guard nans == 0 else { return nil }
-                let sab = windowDot(centred, rightPixels + y0 * right.rowStride + x0, rowStride: right.rowStride, side: side)
                 let vb = sbb - sb * sb / n
                 guard vb > 0 else { return nil }
                 let c = Double(sab) / (patchNorm * vb).squareRoot()
                 return c.isNaN ? nil : c
+            }
+            func correlation(_ cx: Int, _ cy: Int, _ d: Int, _ dy: Int, _ patchNorm: Double) -> Double? {
+                let x0 = cx - r - d, y0 = cy - r + dy
+                guard x0 >= 0, x0 + side <= right.width, y0 >= 0, y0 + side <= right.height else { return nil }
+                let sab = windowDot(centred, rightPixels + y0 * right.rowStride + x0, rowStride: right.rowStride, side: side)
+                return correlation(x0: x0, y0: y0, dot: sab, patchNorm)
             }
             for cy in stride(from: r, to: left.height - r, by: step) {
                 for cx in stride(from: r, to: left.width - r, by: step) {
@@ -91,8 +108,25 @@ public func estimateRowOffset(
                     guard va > 0 else { continue }
                     var best = (c: -2.0, dy: 0, d: 0)
                     for dy in -searchRows...searchRows {
-                        for d in disparities {
-                            if let c = correlation(cx, cy, d, dy, va), c > best.c { best = (c, dy, d) }
+                        var d = disparities.lowerBound
+                        while d <= disparities.upperBound {
+                            // Disparities d...d+7 at once where all eight windows are inside the image
+                            // (window k starts k columns left of d's), visited in the same order.
+                            let x0 = cx - r - d, y0 = cy - r + dy
+                            if batched, d + 7 <= disparities.upperBound, x0 - 7 >= 0, x0 + side <= right.width, y0 >= 0,
+                               y0 + side <= right.height {
+                                let dots = windowDots8(centred, rightPixels + y0 * right.rowStride + x0 - 7,
+                                                       rowStride: right.rowStride, side: side)
+                                for k in 0..<8 {
+                                    if let c = correlation(x0: x0 - k, y0: y0, dot: dots[7 - k], va), c > best.c {
+                                        best = (c, dy, d + k)
+                                    }
+                                }
+                                d += 8
+                            } else {
+                                if let c = correlation(cx, cy, d, dy, va), c > best.c { best = (c, dy, d) }
+                                d += 1
+                            }
                         }
                     }
                     guard best.c >= minimumCorrelation, abs(best.dy) < searchRows,
@@ -122,6 +156,32 @@ func windowDot(_ patch: UnsafePointer<Float>, _ window: UnsafePointer<Float>, ro
             u += 4
         }
         while u < side { s0 += p[u] * w[u]; u += 1 }
+    }
+    return (s0 + s1) + (s2 + s3)
+}
+
+/// `windowDot` of one patch with eight windows at once: lane j is the window starting at
+/// `windows + j` (so lane 7 - k is the window k columns left of `windows + 7`), each lane summed
+/// exactly as `windowDot` sums (four partial sums by column modulo 4, the last columns into the
+/// first, then (s0 + s1) + (s2 + s3)), so each lane equals it bit for bit.
+/// The caller guarantees the patch and all eight windows lie in their buffers.
+@inline(__always)
+func windowDots8(_ patch: UnsafePointer<Float>, _ windows: UnsafePointer<Float>, rowStride: Int, side: Int) -> SIMD8<Float> {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    for v in 0..<side {
+        let p = patch + v * side, w = windows + v * rowStride
+        var u = 0
+        while u + 4 <= side {
+            s0 += SIMD8(repeating: p[u]) * load(w + u)
+            s1 += SIMD8(repeating: p[u + 1]) * load(w + u + 1)
+            s2 += SIMD8(repeating: p[u + 2]) * load(w + u + 2)
+            s3 += SIMD8(repeating: p[u + 3]) * load(w + u + 3)
+            u += 4
+        }
+        while u < side { s0 += SIMD8(repeating: p[u]) * load(w + u); u += 1 }
     }
     return (s0 + s1) + (s2 + s3)
 }
