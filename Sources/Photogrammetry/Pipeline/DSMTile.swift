@@ -98,7 +98,9 @@ extension DSMPipeline {
         // The row correction moves the right points off the RPC epipolar geometry by the pointing
         // error, shared by the two rays: |offset| / 2 px each, on top of the matching error.
         let residualLimit = c.maxResidual + abs(out.rowOffset ?? 0) / 2
-        let views = [reference.model, secondary.model]
+        // One observation array for the tile, its points updated in place (no model copies).
+        var views = [RPCObservation(model: reference.model, column: 0, row: 0),
+                     RPCObservation(model: secondary.model, column: 0, row: 0)]
         for j in 0..<rect.height {
             for i in 0..<rect.width {
                 let d = result.disparity[i, j]
@@ -107,10 +109,9 @@ extension DSMPipeline {
                 // Each reference pixel belongs to one tile: no point twice, none lost at seams.
                 guard tile.contains(x: Int(s.reference.x.rounded()), y: Int(s.reference.y.rounded())) else { continue }
                 out.matched += 1
-                guard let g = try? RPCModel.triangulate([
-                    RPCObservation(model: views[0], column: s.reference.x, row: s.reference.y),
-                    RPCObservation(model: views[1], column: s.secondary.x, row: s.secondary.y),
-                ]), (g.residuals.max() ?? .infinity) <= residualLimit else {
+                (views[0].column, views[0].row) = (s.reference.x, s.reference.y)
+                (views[1].column, views[1].row) = (s.secondary.x, s.secondary.y)
+                guard let g = try? RPCModel.triangulate(views), (g.residuals.max() ?? .infinity) <= residualLimit else {
                     out.rejectedResidual += 1
                     continue
                 }

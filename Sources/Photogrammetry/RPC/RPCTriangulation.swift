@@ -33,17 +33,18 @@ extension RPCModel {
     /// - Complexity: O(views) per iteration, usually 3-5 iterations.
     public static func triangulate(_ views: [RPCObservation], maxIterations: Int = 30) throws -> RPCTriangulation {
         guard views.count >= 2 else { throw RPCError.notEnoughViews(views.count) }
-        let first = views[0]
-        let h0 = first.model.coefficients.heightOffset
-        let g0 = try first.model.localization(column: first.column, row: first.row, height: h0)
+        // The views are read in place (views[v].model...): copying an observation would retain
+        // every array of its model, per view and iteration.
+        let h0 = views[0].model.coefficients.heightOffset
+        let g0 = try views[0].model.localization(column: views[0].column, row: views[0].row, height: h0)
         var x = SIMD3(g0.longitude, g0.latitude, h0)
         for iteration in 1...maxIterations {
             // Normal equations J^T J dx = J^T r of the 2n x 3 system (3 unknowns: tiny).
             var jtj = (SIMD3<Double>.zero, SIMD3<Double>.zero, SIMD3<Double>.zero)
             var jtr = SIMD3<Double>.zero
-            for view in views {
-                let f = view.model.projector.valueAndJacobian(x.x, x.y, x.z)
-                let r = SIMD2(view.column - f.u, view.row - f.v)
+            for v in views.indices {
+                let f = views[v].model.projector.valueAndJacobian(x.x, x.y, x.z)
+                let r = SIMD2(views[v].column - f.u, views[v].row - f.v)
                 jtj.0 += f.du * f.du.x + f.dv * f.dv.x
                 jtj.1 += f.du * f.du.y + f.dv * f.dv.y
                 jtj.2 += f.du * f.du.z + f.dv * f.dv.z
@@ -56,9 +57,10 @@ extension RPCModel {
             guard all(x .== x) else { throw RPCError.triangulationDidNotConverge(iterations: iteration, views: views.count) }
             // 1e-12 degree is 0.1 micrometre; 1e-7 m in height.
             if abs(step.x) < 1e-12, abs(step.y) < 1e-12, abs(step.z) < 1e-7 {
-                let residuals = views.map { view -> Double in
-                    let p = view.model.projection(longitude: x.x, latitude: x.y, height: x.z)
-                    return ((p.column - view.column) * (p.column - view.column) + (p.row - view.row) * (p.row - view.row)).squareRoot()
+                let residuals = views.indices.map { v -> Double in
+                    let p = views[v].model.projection(longitude: x.x, latitude: x.y, height: x.z)
+                    let (dc, dr) = (p.column - views[v].column, p.row - views[v].row)
+                    return (dc * dc + dr * dr).squareRoot()
                 }
                 return RPCTriangulation(longitude: x.x, latitude: x.y, height: x.z, residuals: residuals, iterations: iteration)
             }
@@ -81,8 +83,10 @@ extension RPCModel {
         out.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let o = buffer.baseAddress!
             forEachChunk(n) { range in
+                // One observation array per chunk, its points updated in place (no model copies).
+                var views = models.map { RPCObservation(model: $0, column: 0, row: 0) }
                 for i in range {
-                    let views = models.indices.map { RPCObservation(model: models[$0], column: columns[$0][i], row: rows[$0][i]) }
+                    for v in views.indices { (views[v].column, views[v].row) = (columns[v][i], rows[v][i]) }
                     if let t = try? triangulate(views) {
                         o[4 * i] = t.longitude
                         o[4 * i + 1] = t.latitude
