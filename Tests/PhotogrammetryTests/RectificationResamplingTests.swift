@@ -1,3 +1,4 @@
+import CStereoKernels
 import Foundation
 import Testing
 @testable import Photogrammetry
@@ -116,19 +117,24 @@ struct RectificationResamplingTests {
         #expect(none == nil, "no patch can match NaN")
     }
 
-    @Test("windowDots8: each lane equals windowDot bit for bit (patch sides 1-17, random values, a padded stride)")
-    func windowDots8Lanes() {
+    @Test("relief_window_dots: every window at every level equals windowDot bit for bit (patch sides 1-17, 1-40 windows)")
+    func windowDotsKernel() {
         var rng = SplitMix64(seed: 5)
         for side in 1...17 {
-            let stride = side + 7 + 3
-            let patch = (0..<(side * side)).map { _ in Float.random(in: -100...100, using: &rng) }
-            let window = (0..<(stride * side)).map { _ in Float.random(in: 0...4000, using: &rng) }
-            patch.withUnsafeBufferPointer { p in
-                window.withUnsafeBufferPointer { w in
-                    let lanes = windowDots8(p.baseAddress!, w.baseAddress!, rowStride: stride, side: side)
-                    for j in 0..<8 {
-                        let one = windowDot(p.baseAddress!, w.baseAddress! + j, rowStride: stride, side: side)
-                        #expect(lanes[j].bitPattern == one.bitPattern, "side \(side), lane \(j): \(lanes[j]) vs \(one)")
+            for count in [1, 7, 8, 9, 16, 17, 40] {
+                let stride = side + count + 3
+                let patch = (0..<(side * side)).map { _ in Float.random(in: -100...100, using: &rng) }
+                let window = (0..<(stride * side)).map { _ in Float.random(in: 0...4000, using: &rng) }
+                patch.withUnsafeBufferPointer { p in
+                    window.withUnsafeBufferPointer { w in
+                        for level in [ReliefKernelAuto, ReliefKernelBaseline] + (relief_cpu_has_avx2() ? [ReliefKernelAVX2] : []) {
+                            var out = [Float](repeating: .nan, count: count)
+                            relief_window_dots(p.baseAddress!, w.baseAddress!, Int32(stride), Int32(side), Int32(count), &out, level)
+                            for i in 0..<count {
+                                let one = windowDot(p.baseAddress!, w.baseAddress! + i, rowStride: stride, side: side)
+                                #expect(out[i].bitPattern == one.bitPattern, "side \(side), window \(i) of \(count), level \(level)")
+                            }
+                        }
                     }
                 }
             }
@@ -146,7 +152,7 @@ struct RectificationResamplingTests {
         for y in 0..<height { for x in 0..<width { padded[x, y] = right[x, y] } }
         for rows in [2, 3] {
             let fast = estimateRowOffset(left: left, right: padded, disparities: -5...4, searchRows: rows, step: 7)
-            // Eight disparities per pass: the same estimate as one at a time, exactly.
+            // A search row's dots from one kernel call: the same estimate as one at a time, exactly.
             let single = estimateRowOffset(left: left, right: padded, disparities: -5...4, searchRows: rows, patchRadius: 7,
                                            step: 7, minimumCorrelation: 0.9, minimumPatches: 10, batched: false)
             #expect(fast == single)

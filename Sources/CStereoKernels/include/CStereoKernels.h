@@ -36,6 +36,16 @@ bool relief_cpu_has_avx512_popcount(void);
 void relief_census(const float *pixels, int32_t width, int32_t height, int32_t rowStride, int32_t windowWidth,
                    int32_t windowHeight, uint64_t *codes, ReliefKernelLevel level);
 
+/// Dot products of a `side` x `side` patch (rows packed) with the `count` windows starting at
+/// `windows`, `windows + 1`, ... (rows `rowStride` apart): `out[i]` = Σ patch[v·side + u] ·
+/// windows[i + v·rowStride + u], summed as Swift's `windowDot` (four Float partial sums by column
+/// modulo 4, the remaining columns into the first, then (s0 + s1) + (s2 + s3)): equal bit for
+/// bit at every level (AVX-512 16 windows per pass at Auto, AVX2 8, else one at a time).
+/// The caller guarantees every window lies in its buffer.
+/// - Complexity: O(count · side²).
+void relief_window_dots(const float *patch, const float *windows, int32_t rowStride, int32_t side, int32_t count,
+                        float *out, ReliefKernelLevel level);
+
 /// One SGM row (step) of a sweep; the same buffers and steps as Swift's `SGMSweep.run`.
 typedef struct {
     const uint8_t *costs;      ///< the tile's cost volume (width * height * stride)

@@ -1,3 +1,4 @@
+import CStereoKernels
 import Raster
 
 /// The residual vertical offset between two rectified tiles: content at left row y is at right
@@ -38,10 +39,10 @@ func refinedRow(_ row: Int, correlation c: Double, below: Double, above: Double)
 ///
 /// Same result as `estimateRowOffsetReference` up to rounding: each left patch is made zero-mean
 /// once (its covariance with a right window is then one dot product), and the right windows'
-/// sums, sums of squares and NaN counts come from integral images. Eight consecutive
-/// disparities take one pass over the patch (`windowDots8`, the same sums as `windowDot` lane by
-/// lane); `batched` false computes each disparity's dot on its own (the tests' reference: equal
-/// results).
+/// sums, sums of squares and NaN counts come from integral images. The dots of a patch with all
+/// the windows of one row of the search come from one kernel call (`relief_window_dots`: 16 or 8
+/// windows per pass, the same sums as `windowDot`); `batched` false computes each disparity's dot
+/// on its own (the tests' reference: equal results).
 ///
 /// - Returns: nil when fewer than `minimumPatches` patches match.
 /// - Complexity: O(patches · |disparities| · (2 searchRows + 1) · patch area) multiply-adds (one
@@ -54,7 +55,7 @@ public func estimateRowOffset(
                       step: step, minimumCorrelation: minimumCorrelation, minimumPatches: minimumPatches, batched: true)
 }
 
-/// `estimateRowOffset`, with eight disparities per pass over a patch (`batched`) or one.
+/// `estimateRowOffset`, with the dots of a search row from one kernel call (`batched`) or one by one.
 func estimateRowOffset(
     left: ImageBuffer<Float>, right: ImageBuffer<Float>, disparities: ClosedRange<Int>,
     searchRows: Int, patchRadius: Int, step: Int, minimumCorrelation: Double, minimumPatches: Int, batched: Bool
@@ -64,6 +65,8 @@ func estimateRowOffset(
     let r = patchRadius, side = 2 * r + 1, n = Double(side * side)
     let boxes = WindowSums(right)
     var patch = [Float](repeating: 0, count: side * side)
+    let dots = UnsafeMutablePointer<Float>.allocate(capacity: max(1, disparities.count))
+    defer { dots.deallocate() }
     var offsets: [Double] = []
     right.storage.withUnsafeBufferPointer { rightBuffer in
         let rightPixels = rightBuffer.baseAddress!
@@ -108,25 +111,25 @@ func estimateRowOffset(
                     guard va > 0 else { continue }
                     var best = (c: -2.0, dy: 0, d: 0)
                     for dy in -searchRows...searchRows {
-                        var d = disparities.lowerBound
-                        while d <= disparities.upperBound {
-                            // Disparities d...d+7 at once where all eight windows are inside the image
-                            // (window k starts k columns left of d's), visited in the same order.
-                            let x0 = cx - r - d, y0 = cy - r + dy
-                            if batched, d + 7 <= disparities.upperBound, x0 - 7 >= 0, x0 + side <= right.width, y0 >= 0,
-                               y0 + side <= right.height {
-                                let dots = windowDots8(centred, rightPixels + y0 * right.rowStride + x0 - 7,
-                                                       rowStride: right.rowStride, side: side)
-                                for k in 0..<8 {
-                                    if let c = correlation(x0: x0 - k, y0: y0, dot: dots[7 - k], va), c > best.c {
-                                        best = (c, dy, d + k)
-                                    }
-                                }
-                                d += 8
+                        let y0 = cy - r + dy
+                        // The disparities whose window lies inside the image (x0 = cx - r - d in
+                        // 0...width - side): their dots in one kernel call, leftmost window first.
+                        let dLow = max(disparities.lowerBound, cx - r - (right.width - side))
+                        let dHigh = min(disparities.upperBound, cx - r)
+                        let inside = y0 >= 0 && y0 + side <= right.height && dLow <= dHigh
+                        if batched && inside {
+                            relief_window_dots(centred, rightPixels + y0 * right.rowStride + cx - r - dHigh, Int32(right.rowStride),
+                                               Int32(side), Int32(dHigh - dLow + 1), dots, ReliefKernelAuto)
+                        }
+                        for d in disparities {
+                            let c: Double?
+                            if batched {
+                                c = inside && d >= dLow && d <= dHigh
+                                    ? correlation(x0: cx - r - d, y0: y0, dot: dots[dHigh - d], va) : nil
                             } else {
-                                if let c = correlation(cx, cy, d, dy, va), c > best.c { best = (c, dy, d) }
-                                d += 1
+                                c = correlation(cx, cy, d, dy, va)
                             }
+                            if let c, c > best.c { best = (c, dy, d) }
                         }
                     }
                     guard best.c >= minimumCorrelation, abs(best.dy) < searchRows,
@@ -156,32 +159,6 @@ func windowDot(_ patch: UnsafePointer<Float>, _ window: UnsafePointer<Float>, ro
             u += 4
         }
         while u < side { s0 += p[u] * w[u]; u += 1 }
-    }
-    return (s0 + s1) + (s2 + s3)
-}
-
-/// `windowDot` of one patch with eight windows at once: lane j is the window starting at
-/// `windows + j` (so lane 7 - k is the window k columns left of `windows + 7`), each lane summed
-/// exactly as `windowDot` sums (four partial sums by column modulo 4, the last columns into the
-/// first, then (s0 + s1) + (s2 + s3)), so each lane equals it bit for bit.
-/// The caller guarantees the patch and all eight windows lie in their buffers.
-@inline(__always)
-func windowDots8(_ patch: UnsafePointer<Float>, _ windows: UnsafePointer<Float>, rowStride: Int, side: Int) -> SIMD8<Float> {
-    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-    @inline(__always) func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    for v in 0..<side {
-        let p = patch + v * side, w = windows + v * rowStride
-        var u = 0
-        while u + 4 <= side {
-            s0 += SIMD8(repeating: p[u]) * load(w + u)
-            s1 += SIMD8(repeating: p[u + 1]) * load(w + u + 1)
-            s2 += SIMD8(repeating: p[u + 2]) * load(w + u + 2)
-            s3 += SIMD8(repeating: p[u + 3]) * load(w + u + 3)
-            u += 4
-        }
-        while u < side { s0 += SIMD8(repeating: p[u]) * load(w + u); u += 1 }
     }
     return (s0 + s1) + (s2 + s3)
 }
