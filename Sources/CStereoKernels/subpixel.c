@@ -158,19 +158,47 @@ __attribute__((target("avx2,avx512f,avx512vl"))) static unsigned lanes_avx512(
     const __m256 zero = _mm256_setzero_ps();
     // Pass 1: the squared and plain differences at d - 1, d, d + 1 per window column.
     __m256 q[6][8];
-    for (int c = 0; c < 8; c++) {
+    for (int c = 0; c < 8; c++)
         for (int k = 0; k < 6; k++) q[k][c] = zero;
-        if (c >= side) continue;
-        __m256 acc[6] = {zero, zero, zero, zero, zero, zero};
+    if (dlo == dhi && bottom + xg - radius + 17 - dhi <= total && bottom + xg - radius + 16 <= total) {
+        // One disparity for every lane: lane i's column c is image column xg - r + c + i for all
+        // of them, so the column sums are computed once per image column, for the 16 columns from
+        // xg - r (rows summed in the same order: the same numbers), and lane i of column c taken
+        // from column c + i by VALIGND.
+        __m256 lo[6] = {zero, zero, zero, zero, zero, zero}, hi[6] = {zero, zero, zero, zero, zero, zero};
         for (int row = 0; row < side; row++) {
             const long start = top + (long)row * width;
-            const float *r = right + start + xg - radius + c - dhi;
-            add_differences(_mm256_loadu_ps(left + start + xg - radius + c),
-                            _mm256_permutex2var_ps(_mm256_loadu_ps(r + 1), pick, _mm256_loadu_ps(r + 9)),
-                            _mm256_permutex2var_ps(_mm256_loadu_ps(r), pick, _mm256_loadu_ps(r + 8)),
-                            _mm256_permutex2var_ps(_mm256_loadu_ps(r - 1), pick, _mm256_loadu_ps(r + 7)), acc);
+            const float *a = left + start + xg - radius, *r = right + start + xg - radius - dhi;
+            add_differences(_mm256_loadu_ps(a), _mm256_loadu_ps(r + 1), _mm256_loadu_ps(r), _mm256_loadu_ps(r - 1), lo);
+            add_differences(_mm256_loadu_ps(a + 8), _mm256_loadu_ps(r + 9), _mm256_loadu_ps(r + 8), _mm256_loadu_ps(r + 7), hi);
         }
-        for (int k = 0; k < 6; k++) q[k][c] = acc[k];
+        for (int k = 0; k < 6; k++) {
+            const __m256i l = _mm256_castps_si256(lo[k]), h = _mm256_castps_si256(hi[k]);
+            q[k][0] = lo[k];
+            q[k][1] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 1));
+            q[k][2] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 2));
+            if (side > 3) {
+                q[k][3] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 3));
+                q[k][4] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 4));
+            }
+            if (side > 5) {
+                q[k][5] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 5));
+                q[k][6] = _mm256_castsi256_ps(_mm256_alignr_epi32(h, l, 6));
+            }
+        }
+    } else {
+        for (int c = 0; c < side; c++) {
+            __m256 acc[6] = {zero, zero, zero, zero, zero, zero};
+            for (int row = 0; row < side; row++) {
+                const long start = top + (long)row * width;
+                const float *r = right + start + xg - radius + c - dhi;
+                add_differences(_mm256_loadu_ps(left + start + xg - radius + c),
+                                _mm256_permutex2var_ps(_mm256_loadu_ps(r + 1), pick, _mm256_loadu_ps(r + 9)),
+                                _mm256_permutex2var_ps(_mm256_loadu_ps(r), pick, _mm256_loadu_ps(r + 8)),
+                                _mm256_permutex2var_ps(_mm256_loadu_ps(r - 1), pick, _mm256_loadu_ps(r + 7)), acc);
+            }
+            for (int k = 0; k < 6; k++) q[k][c] = acc[k];
+        }
     }
 #define RELIEF_TREE(v) _mm256_add_ps(_mm256_add_ps(_mm256_add_ps((v)[0], (v)[1]), _mm256_add_ps((v)[2], (v)[3])), \
                                      _mm256_add_ps(_mm256_add_ps((v)[4], (v)[5]), _mm256_add_ps((v)[6], (v)[7])))
