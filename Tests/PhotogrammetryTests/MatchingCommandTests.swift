@@ -77,4 +77,18 @@ struct MatchingCommandTests {
             #expect(disparity.storage.filter { abs($0 - 7) <= 1 }.count > 150 * 110 / 2, "\(search)")
         }
     }
+
+    @Test("Streamed full search on images of different sizes: an error naming them, and no output or staging file left")
+    func streamedBadInput() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (l, _, _) = try MatchingStreamedTests.pairFiles(in: folder)
+        try writeRaster(ImageBuffer<Float>(width: 149, height: 110, filledWith: 1), to: folder + "/narrow.tif", options: .geoTIFF)
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
+        let (status, output) = try Self.run(["match", l, folder + "/narrow.tif", "--disparity", "0:20", "-o", folder + "/d.tif",
+                                             "--confidence", folder + "/c.tif"])
+        #expect(status != 0)
+        #expect(output.contains("150") && output.contains("149"), "\(output)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == before)
+    }
 }
