@@ -65,9 +65,11 @@ final class GroundToSensor {
             }
         }
         if case .raster(let r) = heights, let heightFile {
-            // Points between lattice nodes are bilinear in the nodes: inside their bounding box.
-            tileHeights = try r.window(minX: hx.min() ?? .nan, minY: hy.min() ?? .nan, maxX: hx.max() ?? .nan,
-                                       maxY: hy.max() ?? .nan, dataset: heightFile)
+            // Points between lattice nodes are bilinear in the nodes: inside the bounding box of the
+            // finite ones (a non-finite node makes its cells' points NaN anyway).
+            let fx = hx.filter(\.isFinite), fy = hy.filter(\.isFinite)
+            tileHeights = try r.window(minX: fx.min() ?? .nan, minY: fy.min() ?? .nan, maxX: fx.max() ?? .nan,
+                                       maxY: fy.max() ?? .nan, dataset: heightFile)
         }
         lattice = (x0, y0, nx, ny, lons, lats, undulation, hx, hy)
     }
