@@ -16,6 +16,21 @@ public struct StereoMatchResult: Sendable {
         return StereoMatchResult(disparity: ImageBuffer(width: width, height: height, pixels: nan),
                                  confidence: ImageBuffer(width: width, height: height, pixels: nan))
     }
+
+    /// Writes the pixels of image window `core` from `tile`, the result matched on image window
+    /// `window` (which contains `core`), into this result, whose pixel (0, 0) is image pixel
+    /// `origin`: row by row, disparity and confidence.
+    mutating func paste(_ tile: StereoMatchResult, window: Window, core: Window, origin: (x: Int, y: Int) = (0, 0)) {
+        let width = disparity.width
+        for y in core.y..<core.maxY {
+            let source = (y - window.y) * window.width + (core.x - window.x)
+            let target = (y - origin.y) * width + (core.x - origin.x)
+            disparity.storage.replaceSubrange(target..<(target + core.width),
+                                              with: tile.disparity.storage[source..<(source + core.width)])
+            confidence.storage.replaceSubrange(target..<(target + core.width),
+                                               with: tile.confidence.storage[source..<(source + core.width)])
+        }
+    }
 }
 
 /// Dense stereo matching of rectified pairs: census cost (Zabih & Woodfill 1994), semi-global

@@ -43,13 +43,7 @@ extension StereoMatcher {
                 continue
             }
             var kept = StereoMatchResult.allNaN(width: core.width, height: core.height)
-            for y in 0..<core.height {
-                let source = (core.y - window.y + y) * window.width + (core.x - window.x), target = y * core.width
-                kept.disparity.storage.replaceSubrange(target..<(target + core.width),
-                                                       with: tile.disparity.storage[source..<(source + core.width)])
-                kept.confidence.storage.replaceSubrange(target..<(target + core.width),
-                                                        with: tile.confidence.storage[source..<(source + core.width)])
-            }
+            kept.paste(tile, window: window, core: core, origin: (core.x, core.y))
             try body(core, kept)
         }
     }

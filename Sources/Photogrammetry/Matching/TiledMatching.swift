@@ -60,7 +60,6 @@ extension StereoMatcher {
         // The crops' pixels, reused tile after tile (no allocation once the first tile is cut).
         var leftCrop: [Float] = [], rightCrop: [Float] = []
         for (core, window) in plan {
-            let (x0, x1, y0, y1, cx0, cy0) = (core.x, core.maxX, core.y, core.maxY, window.x, window.y)
             let leftTile = crop(left, window, into: &leftCrop), rightTile = crop(right, window, into: &rightCrop)
             var tileBand: DisparityBand?
             if let band {
@@ -73,13 +72,7 @@ extension StereoMatcher {
             }
             let tile = try matchOne(leftTile, rightTile, tileBand)
             (leftCrop, rightCrop) = (leftTile.storage, rightTile.storage)
-            for y in y0..<y1 {
-                let source = (y - cy0) * window.width + (x0 - cx0), target = y * width + x0
-                result.disparity.storage.replaceSubrange(
-                    target..<(target + x1 - x0), with: tile.disparity.storage[source..<(source + x1 - x0)])
-                result.confidence.storage.replaceSubrange(
-                    target..<(target + x1 - x0), with: tile.confidence.storage[source..<(source + x1 - x0)])
-            }
+            result.paste(tile, window: window, core: core)
             // Unique again once `tile` is gone: the next tile's result is written into them.
             (workspace.tile.disparity, workspace.tile.confidence) = (tile.disparity.storage, tile.confidence.storage)
         }
