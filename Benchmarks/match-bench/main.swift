@@ -143,24 +143,12 @@ do {
     exit(1)
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator for reproducible test images.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A textured 8-bit pair with a known disparity field in 0..<disparities: smooth random texture,
 /// slanted planes with steps; right(x_r, y) = left(x_r + d(x_r, y), y), so the left pixel
 /// x = x_r + d matches right x_r (x_right = x_left - d). The truth in left coordinates solves
 /// x = x_r + d(x_r) (a few fixed-point steps); NaN where no right pixel maps to x.
 func syntheticPair(size: Int, disparities: Int) -> (ImageBuffer<UInt8>, ImageBuffer<UInt8>, ImageBuffer<Float>) {
-    var generator = SplitMix64(state: 0x5EED_0F_5EED)  // seeded: the same pair every run
+    var generator = SplitMix64(seed: 0x5EED_0F_5EED)  // seeded: the same pair every run
     var noise = [Float](repeating: 0, count: size * size)
     for i in noise.indices { noise[i] = Float.random(in: 0..<1, using: &generator) }
     // Two box blurs of radius 1 for a texture with some spatial correlation.

@@ -1,21 +1,6 @@
 @testable import Photogrammetry
 import Raster
 
-/// Deterministic pseudo-random numbers (SplitMix64) so that kernel sweeps are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A random image with values 0..<levels (few levels make ties, which the kernels must agree
-/// on) and a share of NaN (nodata) pixels.
 func randomImage(width: Int, height: Int, levels: Int = 16, nanShare: Double = 0.05, rng: inout SplitMix64) -> ImageBuffer<Float> {
     var image = ImageBuffer<Float>(width: width, height: height)
     for i in image.storage.indices {
