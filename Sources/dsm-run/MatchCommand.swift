@@ -62,7 +62,7 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Band to match, 1-based (default 1).")
     var band: Int = 1
 
-    @Option(name: .customLong("memory"), help: "Memory budget for one tile's volumes, MiB (default 512).")
+    @Option(name: .customLong("memory"), help: "Memory budget for one tile's volumes (coarse to fine: also one block's images and maps), MiB (default 512).")
     var memoryMiB: Int = 512
 
     func validate() throws {
@@ -96,41 +96,27 @@ struct MatchCommand: ParsableCommand {
         let noData = try nodata ?? leftDataset.nodata(band: band).map { Float($0) }
         let parameters = parameters()
         let (width, height) = (leftDataset.width, leftDataset.height)
-        // Full search: tile by tile from the files into the outputs (memory: one tile, whatever
-        // the images' size). Coarse to fine: the whole images in memory.
-        var valid = 0
-        if parameters.search == .full {
-            func writer(_ path: String, _ name: String) throws -> RasterWriter {
-                try RasterWriter(path: path, width: width, height: height, type: .float32, options: .geoTIFF,
-                                 geoTransform: leftDataset.geoTransform, spatialReference: leftDataset.spatialReference,
-                                 nodata: .nan, bandDescriptions: [name])
-            }
-            let disparityWriter = try writer(output, "disparity")
-            let confidenceWriter = try confidence.map { try writer($0, "confidence") }
-            var tiles = 0
-            try StereoMatcher.matchStreamed(left: leftDataset, right: rightDataset, band: band, disparities: range,
-                                            parameters: parameters, nodata: noData) { core, tile in
-                try disparityWriter.write(tile.disparity, x: core.x, y: core.y)
-                try confidenceWriter?.write(tile.confidence, x: core.x, y: core.y)
-                valid += tile.disparity.storage.count { !$0.isNaN }
-                tiles += 1
-                FileHandle.standardError.write(Data("matched tile \(tiles): \(core.width)x\(core.height) at \(core.x),\(core.y)\n".utf8))
-            }
-            try disparityWriter.commit()
-            try confidenceWriter?.commit()
-        } else {
-            let leftImage: ImageBuffer<Float> = try leftDataset.readAll(band: band)
-            let rightImage: ImageBuffer<Float> = try rightDataset.readAll(band: band)
-            let result = try StereoMatcher.matchTiled(left: leftImage, right: rightImage, disparities: range,
-                                                      parameters: parameters, nodata: noData)
-            try writeRaster(result.disparity, to: output, options: .geoTIFF, geoTransform: leftDataset.geoTransform,
-                            spatialReference: leftDataset.spatialReference, nodata: .nan, bandDescriptions: ["disparity"])
-            if let confidence {
-                try writeRaster(result.confidence, to: confidence, options: .geoTIFF, geoTransform: leftDataset.geoTransform,
-                                spatialReference: leftDataset.spatialReference, nodata: .nan, bandDescriptions: ["confidence"])
-            }
-            valid = result.disparity.storage.count { !$0.isNaN }
+        // Tile by tile (coarse to fine: block by block) from the files into the outputs (memory:
+        // one tile or block, whatever the images' size).
+        func writer(_ path: String, _ name: String) throws -> RasterWriter {
+            try RasterWriter(path: path, width: width, height: height, type: .float32, options: .geoTIFF,
+                             geoTransform: leftDataset.geoTransform, spatialReference: leftDataset.spatialReference,
+                             nodata: .nan, bandDescriptions: [name])
         }
+        let disparityWriter = try writer(output, "disparity")
+        let confidenceWriter = try confidence.map { try writer($0, "confidence") }
+        var valid = 0, tiles = 0
+        let unit = parameters.search == .pyramid ? "block" : "tile"
+        try StereoMatcher.matchStreamed(left: leftDataset, right: rightDataset, band: band, disparities: range,
+                                        parameters: parameters, nodata: noData) { core, tile in
+            try disparityWriter.write(tile.disparity, x: core.x, y: core.y)
+            try confidenceWriter?.write(tile.confidence, x: core.x, y: core.y)
+            valid += tile.disparity.storage.count { !$0.isNaN }
+            tiles += 1
+            FileHandle.standardError.write(Data("matched \(unit) \(tiles): \(core.width)x\(core.height) at \(core.x),\(core.y)\n".utf8))
+        }
+        try disparityWriter.commit()
+        try confidenceWriter?.commit()
         print("wrote \(output): \(width)x\(height), disparities \(range.lowerBound):\(range.upperBound), "
               + "\(valid) valid pixels (\(100 * valid / max(1, width * height)) %)")
     }

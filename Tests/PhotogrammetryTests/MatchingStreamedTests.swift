@@ -19,11 +19,11 @@ struct MatchingStreamedTests {
     }
 
     /// The tiles' results assembled into whole-image maps; also checks that they cover the image once.
-    static func assemble(_ left: Dataset, _ right: Dataset, tileSize: Int?, parameters: StereoMatchingParameters,
-                         nodata: Float?) throws -> (result: StereoMatchResult, tiles: Int) {
+    static func assemble(_ left: Dataset, _ right: Dataset, disparities: ClosedRange<Int> = -3...20, tileSize: Int?,
+                         parameters: StereoMatchingParameters, nodata: Float?) throws -> (result: StereoMatchResult, tiles: Int) {
         var result = StereoMatchResult.allNaN(width: left.width, height: left.height)
         var covered = [Int](repeating: 0, count: left.width * left.height), tiles = 0
-        try StereoMatcher.matchStreamed(left: left, right: right, band: 1, disparities: -3...20, parameters: parameters,
+        try StereoMatcher.matchStreamed(left: left, right: right, band: 1, disparities: disparities, parameters: parameters,
                                         nodata: nodata, tileSize: tileSize) { core, tile in
             tiles += 1
             #expect(tile.disparity.width == core.width && tile.disparity.height == core.height)
@@ -65,21 +65,48 @@ struct MatchingStreamedTests {
         }
     }
 
-    @Test("Coarse to fine is refused (it needs the whole images), as are mismatched sizes")
+    @Test("Coarse to fine in blocks: one block equals matchTiled bit for bit; nine blocks (128 px) as accurate on a stepped pair")
+    func pyramidBlocks() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let (left, right, truth) = steppedSyntheticPair(size: 320, disparities: 64, seed: 11)
+        try writeRaster(left, to: folder + "/left.tif", options: .geoTIFF)
+        try writeRaster(right, to: folder + "/right.tif", options: .geoTIFF)
+        let (leftFile, rightFile) = (try Dataset(path: folder + "/left.tif"), try Dataset(path: folder + "/right.tif"))
+        var pyramid = StereoMatchingParameters()
+        pyramid.search = .pyramid
+        let inMemory = try StereoMatcher.matchTiled(left: left, right: right, disparities: 0...63, parameters: pyramid)
+        let one = try Self.assemble(leftFile, rightFile, disparities: 0...63, tileSize: nil, parameters: pyramid, nodata: nil)
+        #expect(one.tiles == 1)
+        #expect(Self.equal(one.result.disparity.storage, inMemory.disparity.storage))
+        #expect(Self.equal(one.result.confidence.storage, inMemory.confidence.storage))
+        let blocks = try Self.assemble(leftFile, rightFile, disparities: 0...63, tileSize: 128, parameters: pyramid, nodata: nil)
+        #expect(blocks.tiles == 9)
+        let (whole, cut) = (MatchingPyramidTests.badShare(inMemory.disparity, truth),
+                            MatchingPyramidTests.badShare(blocks.result.disparity, truth))
+        print(String(format: "stepped pair 320x320, pyramid: bad-1px one block %.2f %%, nine blocks %.2f %%", whole, cut))
+        #expect(cut <= whole + 0.5, "one block \(whole) %, nine blocks \(cut) %")
+        // Each pixel's block sees the same pixels as the whole image within its window, so most of
+        // the blocks' disparities are the whole image's (measured: 91 %; a block read or pasted a
+        // pixel off would leave few equal on this stepped, slanted scene).
+        let same = zip(blocks.result.disparity.storage, inMemory.disparity.storage).filter { $0 == $1 }.count
+        print("stepped pair, nine blocks: \(same) of \(320 * 320) pixels equal to one block's")
+        #expect(same >= 320 * 320 * 8 / 10, "\(same) pixels equal")
+    }
+
+    @Test("Mismatched sizes are refused")
     func refusals() throws {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
-        let (l, r, _) = try Self.pairFiles(in: folder)
-        var pyramid = StereoMatchingParameters()
-        pyramid.search = .pyramid
-        #expect(throws: MatchingError.self) {
-            try StereoMatcher.matchStreamed(left: try Dataset(path: l), right: try Dataset(path: r), band: 1, disparities: 0...20,
-                                            parameters: pyramid) { _, _ in }
-        }
+        let (l, _, _) = try Self.pairFiles(in: folder)
         try writeRaster(ImageBuffer<Float>(width: 149, height: 110, filledWith: 1), to: folder + "/narrow.tif", options: .geoTIFF)
-        #expect(throws: MatchingError.self) {
-            try StereoMatcher.matchStreamed(left: try Dataset(path: l), right: try Dataset(path: folder + "/narrow.tif"), band: 1,
-                                            disparities: 0...20) { _, _ in }
+        for search in [DisparitySearch.full, .pyramid] {
+            var parameters = StereoMatchingParameters()
+            parameters.search = search
+            #expect(throws: MatchingError.self) {
+                try StereoMatcher.matchStreamed(left: try Dataset(path: l), right: try Dataset(path: folder + "/narrow.tif"), band: 1,
+                                                disparities: 0...20, parameters: parameters) { _, _ in }
+            }
         }
     }
 }

@@ -83,14 +83,13 @@ extension StereoMatcher {
     /// (`core`) and the window it is matched on (`crop`: the core, `tileMargin` rows above and
     /// below, and the columns its disparities reach plus the margin, inside the image), row by
     /// row. Nil when the whole pair is one tile (no `tileSize` and its volumes fit `memoryLimit`).
-    /// `count`: the disparities each pixel searches.
+    /// `count`: the disparities each pixel searches; `margin`: the context rows and columns.
     /// - Throws: `.invalidParameter` for a `tileSize` below 1.
     static func tilePlan(width: Int, height: Int, disparities: ClosedRange<Int>, count: Int, memoryLimit: Int,
-                         tileSize: Int?) throws -> [(core: Window, crop: Window)]? {
+                         tileSize: Int?, margin: Int = tileMargin) throws -> [(core: Window, crop: Window)]? {
         if tileSize == nil && estimatedBytes(width: width, height: height, disparityCount: count) <= memoryLimit {
             return nil
         }
-        let margin = tileMargin
         var (tileWidth, tileHeight) = (tileSize ?? 16, tileSize ?? 16)
         if tileSize == nil, let shape = tileShape(width: width, height: height, disparities: disparities,
                                                   memoryLimit: memoryLimit, count: count) {
