@@ -72,7 +72,9 @@ void relief_sgm_pixel_step(const uint8_t *cost, const uint8_t *const *previous, 
 }
 
 #if !RELIEF_X86
-static void sweep_step_scalar(const ReliefSGMSweep *s, int32_t step, uint16_t *sums) {
+static void sweep_step_scalar(const ReliefSGMSweep *s, int32_t step, void *sumRow) {
+    uint16_t *sums = s->narrowSums ? NULL : (uint16_t *)sumRow;
+    uint16_t wide[s->narrowSums ? s->stride : 1];
     const int width = s->width, height = s->height, n = s->directions;
     const int y = s->forward ? step : height - 1 - step;
     const int current = step & 1, previous = 1 - current;
@@ -112,13 +114,15 @@ static void sweep_step_scalar(const ReliefSGMSweep *s, int32_t step, uint16_t *s
             }
         }
         pixel_step_scalar(s->costs + ((size_t)y * width + x) * s->stride, prev, prevMin, penalty, out, mins, n,
-                          (uint8_t)s->p1, s->count, s->stride, sums + (size_t)x * s->stride, 0);
+                          (uint8_t)s->p1, s->count, s->stride, s->narrowSums ? wide : sums + (size_t)x * s->stride, 0);
+        if (s->narrowSums)
+            for (int d = 0; d < s->stride; d++) ((uint8_t *)sumRow)[(size_t)x * s->stride + d] = (uint8_t)wide[d];
         for (int j = 0; j < n; j++) *outMin[j] = mins[j];
     }
 }
 #endif
 
-void relief_sgm_sweep_step(const ReliefSGMSweep *sweep, int32_t step, uint16_t *sums, ReliefKernelLevel level) {
+void relief_sgm_sweep_step(const ReliefSGMSweep *sweep, int32_t step, void *sums, ReliefKernelLevel level) {
 #if RELIEF_X86
     if (relief_use_avx2(level)) sweep_step_avx2(sweep, step, sums);
     else sweep_step_sse2(sweep, step, sums);

@@ -107,10 +107,11 @@ struct MatchingBandKernelTests {
                     decided.initialize(repeating: -1, count: cells)
                     defer { sums.deallocate(); decided.deallocate() }
                     nonisolated(unsafe) let out = decided
-                    sgmAggregatePipelined(volume, intensity: [], p1: 8, p2: 96, gradientScale: nil, paths: paths, sums: sums) {
-                        _, y, forward, backward in
+                    sgmAggregatePipelined(volume, intensity: [], p1: 8, p2: 96, gradientScale: nil, paths: paths,
+                                          sums: UnsafeMutableRawPointer(sums)) { _, y, forward, backward in
+                        let (f, b) = (forward.assumingMemoryBound(to: UInt16.self), backward.assumingMemoryBound(to: UInt16.self))
                         // Distinct rows per call: no two calls write the same entries.
-                        for k in 0..<(width * w) { out[y * width * w + k] = Int(forward[k]) + Int(backward[k]) }
+                        for k in 0..<(width * w) { out[y * width * w + k] = Int(f[k]) + Int(b[k]) }
                     }
                     let same = (0..<cells).allSatisfy { decided[$0] == plain[$0] }
                     #expect(same, "\(paths) \(width)x\(height) window \(w) span \(span) \(pattern)")

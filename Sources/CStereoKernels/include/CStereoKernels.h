@@ -67,12 +67,17 @@ typedef struct {
     /// sentinel bytes before it and after its end that no step writes.
     const int32_t *offsets;
     int32_t origin;
+    /// 0: the sums are UInt16. 1: they are UInt8, added in wrapping 8-bit arithmetic: exact for
+    /// the cells below `count` when `directions * (maxCost + p2) <= 255` (every path cost lies in
+    /// [C, C + P2]), which the caller guarantees; the padding cells' sums are then meaningless.
+    int32_t narrowSums;
 } ReliefSGMSweep;
 
 /// Runs step `step` of the sweep (row `step`, or `height - 1 - step` backwards), storing the sum
-/// of the sweep's path costs of each pixel to `sums + x * stride` (`width * stride` UInt16).
+/// of the sweep's path costs of each pixel to `sums + x * stride` (`width * stride` UInt16, or
+/// UInt8 with `narrowSums`).
 /// - Complexity: O(W·D·directions).
-void relief_sgm_sweep_step(const ReliefSGMSweep *sweep, int32_t step, uint16_t *sums, ReliefKernelLevel level);
+void relief_sgm_sweep_step(const ReliefSGMSweep *sweep, int32_t step, void *sums, ReliefKernelLevel level);
 
 /// One pixel of an SGM sweep for `directions` (2 or 4) directions (Hirschmüller 2008 eq. 13),
 /// as Swift's `sgmPixelStep`: previous[j] / out[j] laid out [guard, d0 ... d(stride-1), guard].
@@ -103,7 +108,6 @@ int32_t relief_aggregated_minimum(const uint16_t *forward, const uint16_t *backw
 void relief_update_right_winners(const uint16_t *total, int32_t stride, int32_t x, int32_t width,
                                  uint16_t *bestCost, uint16_t *bestIndex, int32_t indexBase, ReliefKernelLevel level);
 
-/// Confidence of each pixel of a row from its raw costs (`costs + x * stride`, `count` used), as
 /// One row's decision as Swift's `RowDecider.decide` without a uniqueness ratio and without a fit
 /// on the aggregated costs (sub-pixel `.none` or the window fits, measured afterwards): for each
 /// x with `leftValid[x]`, the first minimum of S = forward + backward over its `count` cells
@@ -119,6 +123,15 @@ void relief_decide_row(const uint16_t *forward, const uint16_t *backward, int32_
                        const bool *leftValid, const bool *rightValid, int32_t tolerance, uint16_t *total,
                        uint16_t *rightCost, uint16_t *rightIndex, int64_t *leftWinner, float *out,
                        ReliefKernelLevel level);
+
+/// `relief_decide_row` on UInt8 sums (`ReliefSGMSweep.narrowSums`): S = forward + backward in
+/// 16 bits, the same decision as `relief_decide_row` on the sums widened to UInt16.
+/// - Complexity: O(W·D).
+void relief_decide_row_narrow(const uint8_t *forward, const uint8_t *backward, int32_t width, int32_t count,
+                              int32_t stride, int32_t rightLength, const int32_t *offsets, int32_t minDisparity,
+                              const bool *leftValid, const bool *rightValid, int32_t tolerance, uint16_t *total,
+                              uint16_t *rightCost, uint16_t *rightIndex, int64_t *leftWinner, float *out,
+                              ReliefKernelLevel level);
 
 /// Swift's `ambiguityConfidence`; NaN where `valid[x]` is false.
 /// - Complexity: O(W·D).

@@ -360,6 +360,20 @@ final class SGMSweep: @unchecked Sendable {
     /// - Complexity: O(W·D·directions) per step.
     func run(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt16>,
              completed: (Int, UnsafeMutablePointer<UInt16>) -> Void) {
+        runKernel(steps: steps, narrow: false, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
+                  completed: { completed($0, $1.assumingMemoryBound(to: UInt16.self)) })
+    }
+
+    /// `run` with the sums stored as UInt8 (`width * stride` a row), added in wrapping 8-bit
+    /// arithmetic: the same values for the cells below `count` when `narrowSumsExact` holds.
+    func runNarrow(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt8>,
+                   completed: (Int, UnsafeMutablePointer<UInt8>) -> Void) {
+        runKernel(steps: steps, narrow: true, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
+                  completed: { completed($0, $1.assumingMemoryBound(to: UInt8.self)) })
+    }
+
+    private func runKernel(steps: Range<Int>, narrow: Bool, rowSums: (Int) -> UnsafeMutableRawPointer,
+                           completed: (Int, UnsafeMutableRawPointer) -> Void) {
         let (width, height) = (volume.width, volume.height)
         guard width > 0, height > 0 else { return }
         let useGradient = gradientScale != nil && intensity.count == width * height
@@ -370,7 +384,7 @@ final class SGMSweep: @unchecked Sendable {
             directions: Int32(directions.count), dx: UnsafePointer(offsets), dy: UnsafePointer(offsets + 4),
             forward: forward ? 1 : 0, rows: rows, mins: mins, start: UnsafePointer(start),
             rowLength: Int32(rowLength), vectorLength: Int32(vectorLength),
-            offsets: volume.offsets.map { UnsafePointer($0) }, origin: Int32(origin))
+            offsets: volume.offsets.map { UnsafePointer($0) }, origin: Int32(origin), narrowSums: narrow ? 1 : 0)
         for step in steps {
             let y = forward ? step : height - 1 - step
             let sums = rowSums(y)
@@ -439,29 +453,40 @@ final class SGMSweep: @unchecked Sendable {
     }
 }
 
-/// Semi-global aggregation and the decision of every row, with one UInt16 volume for the sums
-/// instead of two (`sgmAggregate` + `decideDisparities` keep both sweeps' sums for the whole
-/// tile, this keeps half of each): the forward sweep (rows top to bottom) and the backward sweep
-/// (bottom to top) run concurrently; in a first phase each covers its half of the rows (the top
-/// half for the forward sweep, the bottom one for the backward sweep), storing its sums to the
-/// volume; then, after one barrier, each goes on into the other's half, where each row's other
-/// sums are already stored, so that the row's S is complete as soon as the sweep leaves it:
-/// `decide(y, forwardRow, backwardRow)` is called there, the current sweep's sums in a row buffer.
+/// Whether the UInt8 sums of `runNarrow` are exact for a sweep over `paths` (half of them per
+/// sweep): every path cost lies in [C, C + P2] (see the file header), so a sweep's sum is at most
+/// `paths / 2 * (maxCost + p2)`.
+func narrowSumsExact(paths: SGMPaths, maxCost: Int, p2: Int) -> Bool {
+    paths.rawValue / 2 * (maxCost + p2) <= 255
+}
+
+/// Semi-global aggregation and the decision of every row, with one volume for the sums instead
+/// of two (`sgmAggregate` + `decideDisparities` keep both sweeps' sums for the whole tile, this
+/// keeps half of each): the forward sweep (rows top to bottom) and the backward sweep (bottom to
+/// top) run concurrently; in a first phase each covers its half of the rows (the top half for the
+/// forward sweep, the bottom one for the backward sweep), storing its sums to the volume; then,
+/// after one barrier, each goes on into the other's half, where each row's other sums are already
+/// stored, so that the row's S is complete as soon as the sweep leaves it: `decide(y, forwardRow,
+/// backwardRow)` is called there, the current sweep's sums in a row buffer.
 /// Same sums as `sgmAggregate` (the same `SGMSweep` steps, in the same order per sweep).
 ///
 /// - Parameters:
-///   - sums: at least `width * height * stride` UInt16.
+///   - sums: at least `width * height * stride` UInt16, or UInt8 with `narrow`.
+///   - narrow: the sums as UInt8 (`SGMSweep.runNarrow`: half the memory and traffic); the caller
+///     checks `narrowSumsExact`.
 ///   - decide: called once per row, concurrently for distinct rows from 2 workers (0 and 1), with
-///     the forward and the backward sums of the row (`width * stride` each, pixel x at `x * stride`).
-/// - Complexity: O(W·H·D·paths) time; O(W·D·paths) scratch besides `sums` (2 bytes per cell).
+///     the forward and the backward sums of the row (`width * stride` each, pixel x at `x * stride`;
+///     UInt16, or UInt8 with `narrow`).
+/// - Complexity: O(W·H·D·paths) time; O(W·D·paths) scratch besides `sums` (2 bytes per cell, 1
+///   with `narrow`).
 func sgmAggregatePipelined(
     _ volume: CostVolume, intensity: [Float], p1: Int, p2: Int, gradientScale: Float?, paths: SGMPaths,
-    sums: UnsafeMutablePointer<UInt16>,
-    decide: @Sendable (_ worker: Int, _ y: Int, UnsafePointer<UInt16>, UnsafePointer<UInt16>) -> Void
+    sums: UnsafeMutableRawPointer, narrow: Bool = false,
+    decide: @Sendable (_ worker: Int, _ y: Int, UnsafeRawPointer, UnsafeRawPointer) -> Void
 ) {
     let (width, height, stride) = (volume.width, volume.height, volume.stride)
     guard width > 0, height > 0 else { return }
-    let rowLength = width * stride
+    let rowBytes = width * stride * (narrow ? 1 : 2)
     let half = height / 2  // forward: steps 0..<half in phase 1; backward: steps 0..<(height - half)
     nonisolated(unsafe) let sums = sums
     intensity.withUnsafeBufferPointer { intensity in
@@ -469,18 +494,28 @@ func sgmAggregatePipelined(
             SGMSweep(volume, intensity: intensity, p1: p1, p2: p2, gradientScale: gradientScale,
                      directions: sgmDirections(paths, forward: $0), forward: $0)
         }
-        let rowBuffers = (0..<2).map { _ in UnsafeMutablePointer<UInt16>.allocate(capacity: rowLength) }
+        let rowBuffers = (0..<2).map { _ in UnsafeMutableRawPointer.allocate(byteCount: rowBytes, alignment: 64) }
         defer { rowBuffers.forEach { $0.deallocate() } }
         nonisolated(unsafe) let buffers = rowBuffers
+        @Sendable func run(_ sweep: SGMSweep, _ steps: Range<Int>, _ rowSums: (Int) -> UnsafeMutableRawPointer,
+                 _ completed: (Int, UnsafeMutableRawPointer) -> Void) {
+            if narrow {
+                sweep.runNarrow(steps: steps, rowSums: { rowSums($0).assumingMemoryBound(to: UInt8.self) },
+                                completed: { completed($0, UnsafeMutableRawPointer($1)) })
+            } else {
+                sweep.run(steps: steps, rowSums: { rowSums($0).assumingMemoryBound(to: UInt16.self) },
+                          completed: { completed($0, UnsafeMutableRawPointer($1)) })
+            }
+        }
         DispatchQueue.concurrentPerform(iterations: 2) { sweep in
             let steps = sweep == 0 ? 0..<half : 0..<(height - half)
-            sweeps[sweep].run(steps: steps, rowSums: { sums + $0 * rowLength }, completed: { _, _ in })
+            run(sweeps[sweep], steps, { sums + $0 * rowBytes }, { _, _ in })
         }
         DispatchQueue.concurrentPerform(iterations: 2) { sweep in
             let steps = sweep == 0 ? half..<height : (height - half)..<height
-            sweeps[sweep].run(steps: steps, rowSums: { _ in buffers[sweep] }, completed: { y, mine in
-                let stored = UnsafePointer(sums + y * rowLength)
-                if sweep == 0 { decide(0, y, UnsafePointer(mine), stored) } else { decide(1, y, stored, UnsafePointer(mine)) }
+            run(sweeps[sweep], steps, { _ in buffers[sweep] }, { y, mine in
+                let stored = UnsafeRawPointer(sums + y * rowBytes)
+                if sweep == 0 { decide(0, y, UnsafeRawPointer(mine), stored) } else { decide(1, y, stored, UnsafeRawPointer(mine)) }
             })
         }
     }

@@ -66,7 +66,7 @@ public enum StereoMatcher {
     }
 
     /// `match`, with the aggregation and decision pipelined (`sgmAggregatePipelined`, 3 bytes a
-    /// cell) or not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the
+    /// cell, 2 with UInt8 sums where `narrowSumsExact` holds, as for the default parameters) or not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the
     /// tests compare the pipelined path with; same output).
     /// With `band`, each pixel searches only its own window of `band.width` disparities
     /// (`DisparityBand`, offsets relative to `disparities.lowerBound`); a range that is (after
@@ -163,13 +163,23 @@ public enum StereoMatcher {
             refill(&disparity, count: width * height, with: .nan)
             let decider = RowDecider(costs: volume, leftValid: leftValid, rightValid: rightValid, leftPixels: leftPixels,
                                      rightPixels: rightPixels, parameters: parameters, workers: 2)
+            // UInt8 sums where they are exact and the C row decision reads them (the default).
+            let narrow = decider.rowKernel
+                && narrowSumsExact(paths: parameters.paths, maxCost: parameters.maxCost, p2: parameters.p2)
             let sums = workspace.reserveSums(width * height * volume.stride)
             disparity.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out.baseAddress!
                 sgmAggregatePipelined(volume, intensity: intensity, p1: parameters.p1, p2: parameters.p2,
-                                      gradientScale: parameters.p2GradientScale, paths: parameters.paths, sums: sums) {
+                                      gradientScale: parameters.p2GradientScale, paths: parameters.paths,
+                                      sums: UnsafeMutableRawPointer(sums), narrow: narrow) {
                     worker, y, forward, backward in
-                    decider.decide(worker: worker, y: y, forward: forward, backward: backward, into: out)
+                    if narrow {
+                        decider.decideNarrow(worker: worker, y: y, forward: forward.assumingMemoryBound(to: UInt8.self),
+                                             backward: backward.assumingMemoryBound(to: UInt8.self), into: out)
+                    } else {
+                        decider.decide(worker: worker, y: y, forward: forward.assumingMemoryBound(to: UInt16.self),
+                                       backward: backward.assumingMemoryBound(to: UInt16.self), into: out)
+                    }
                 }
             }
         } else {

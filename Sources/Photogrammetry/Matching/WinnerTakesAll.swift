@@ -195,14 +195,12 @@ final class RowDecider: @unchecked Sendable {
     /// - Complexity: O(W·D).
     func decide(worker: Int, y: Int, forward: UnsafePointer<UInt16>, backward: UnsafePointer<UInt16>,
                 into disparityOut: UnsafeMutablePointer<Float>) {
-        let (width, height, count, stride, minDisparity) = (self.width, self.height, self.count, self.stride, self.minDisparity)
+        let (width, count, stride, minDisparity) = (self.width, self.count, self.stride, self.minDisparity)
         let (uniqueness, tolerance, subpixel) = (self.uniqueness, self.tolerance, self.subpixel)
-        let (total, rightCost, rightIndex, leftWinner, refined, measured) = scratch[worker]
+        let (total, rightCost, rightIndex, leftWinner, _, _) = scratch[worker]
         let offsets = self.offsets.map { $0 + y * width }
         leftValid.withUnsafeBufferPointer { leftValid in
         rightValid.withUnsafeBufferPointer { rightValid in
-        leftPixels.withUnsafeBufferPointer { leftPixels in
-        rightPixels.withUnsafeBufferPointer { rightPixels in
             if rowKernel {
                 relief_decide_row(forward, backward, Int32(width), Int32(count), Int32(stride), Int32(width + max(stride, span)),
                                   offsets, Int32(minDisparity), leftValid.baseAddress! + y * width,
@@ -251,25 +249,55 @@ final class RowDecider: @unchecked Sendable {
                     }
                 }
             }
-            if subpixel == .windowSSD || subpixel == .windowZSSD {
-                let zeroMean = subpixel == .windowZSSD
-                // The C kernels for the whole row (AVX-512 lanes or AVX2 per pixel, equal bit for
-                // bit), the Swift one where they decline (SSE2, borders, NaN). Int.min marks no winner.
-                relief_subpixel_window_row(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
-                                           Int32(y), UnsafeRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
-                                           2, 1, zeroMean, refined, measured)
-                for x in 0..<width where leftWinner[x] != Int.min {
-                    var offset = refined[x]
-                    if measured[x] == 0 {
-                        offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
-                                                         width: width, height: height, x: x, y: y,
-                                                         disparity: leftWinner[x], radius: 2, zeroMean: zeroMean) ?? 0
-                    }
-                    disparityOut[y * width + x] = Float(leftWinner[x]) + offset
-                }
+        }
+        }
+        refine(worker: worker, y: y, into: disparityOut)
+    }
+
+    /// `decide` on UInt8 sums (`SGMSweep.runNarrow`), widened in the C row decision: the same
+    /// disparities as `decide` on the same sums in UInt16.
+    /// - Precondition: `rowKernel`.
+    func decideNarrow(worker: Int, y: Int, forward: UnsafePointer<UInt8>, backward: UnsafePointer<UInt8>,
+                      into disparityOut: UnsafeMutablePointer<Float>) {
+        precondition(rowKernel, "UInt8 sums are decided by the C row kernel only")
+        let (width, stride) = (self.width, self.stride)
+        let (total, rightCost, rightIndex, leftWinner, _, _) = scratch[worker]
+        leftValid.withUnsafeBufferPointer { leftValid in
+            rightValid.withUnsafeBufferPointer { rightValid in
+                relief_decide_row_narrow(forward, backward, Int32(width), Int32(count), Int32(stride),
+                                         Int32(width + max(stride, span)), offsets.map { $0 + y * width },
+                                         Int32(minDisparity), leftValid.baseAddress! + y * width,
+                                         rightValid.baseAddress! + y * width, Int32(clamping: tolerance ?? -1), total,
+                                         rightCost, rightIndex, UnsafeMutableRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
+                                         disparityOut + y * width, ReliefKernelAuto)
             }
         }
-        }
+        refine(worker: worker, y: y, into: disparityOut)
+    }
+
+    /// The window fits (`.windowSSD`, `.windowZSSD`) of row y's kept winners (`leftWinner`), written
+    /// as their disparities; nothing for the other methods (fitted, or none, in the decision).
+    private func refine(worker: Int, y: Int, into disparityOut: UnsafeMutablePointer<Float>) {
+        guard subpixel == .windowSSD || subpixel == .windowZSSD else { return }
+        let (width, height) = (self.width, self.height)
+        let (_, _, _, leftWinner, refined, measured) = scratch[worker]
+        let zeroMean = subpixel == .windowZSSD
+        leftPixels.withUnsafeBufferPointer { leftPixels in
+        rightPixels.withUnsafeBufferPointer { rightPixels in
+            // The C kernels for the whole row (AVX-512 lanes or AVX2 per pixel, equal bit for
+            // bit), the Swift one where they decline (SSE2, borders, NaN). Int.min marks no winner.
+            relief_subpixel_window_row(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
+                                       Int32(y), UnsafeRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
+                                       2, 1, zeroMean, refined, measured)
+            for x in 0..<width where leftWinner[x] != Int.min {
+                var offset = refined[x]
+                if measured[x] == 0 {
+                    offset = subpixelWindowSSDVector(left: leftPixels.baseAddress!, right: rightPixels.baseAddress!,
+                                                     width: width, height: height, x: x, y: y,
+                                                     disparity: leftWinner[x], radius: 2, zeroMean: zeroMean) ?? 0
+                }
+                disparityOut[y * width + x] = Float(leftWinner[x]) + offset
+            }
         }
         }
     }
