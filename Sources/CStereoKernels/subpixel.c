@@ -279,6 +279,81 @@ __attribute__((target("avx2,avx512f,avx512vl"))) static unsigned lanes_avx512(
 }
 #endif
 
+#if RELIEF_X86
+/// Swift's plain `subpixelWindowSSD` (the window clipped to the image, NaN pixels skipped, the
+/// right samples' bounds checked one by one), operation for operation in scalar float arithmetic
+/// (no FMA contraction), so equal to it bit for bit: what `subpixelWindowSSDVector` falls back to
+/// near the borders and where a window holds NaN. Returns 0 where it returns nil (no valid pair).
+static int window_plain(const float *left, const float *right, int width, int height, int x, int y, int64_t d,
+                        int radius, int iterations, int zeroMean, float *result) {
+#pragma clang fp contract(off)
+    float s0 = 0, s1 = 0, s2 = 0, f0 = 0, f1 = 0, f2 = 0;
+    long c0 = 0, c1 = 0, c2 = 0;
+    const int y0 = y - radius > 0 ? y - radius : 0, y1 = y + radius < height - 1 ? y + radius : height - 1;
+    const int x0 = x - radius > 0 ? x - radius : 0, x1 = x + radius < width - 1 ? x + radius : width - 1;
+    for (int wy = y0; wy <= y1; wy++) {
+        const long row = (long)wy * width;
+        for (int wx = x0; wx <= x1; wx++) {
+            const float l = left[row + wx];
+            if (isnan(l)) continue;
+            const int64_t xr = wx - d;
+            if (xr + 1 < width && xr + 1 >= 0) {
+                const float r = right[row + xr + 1];
+                if (!isnan(r)) { s0 += (l - r) * (l - r); f0 += l - r; c0++; }  // d - 1
+            }
+            if (xr < width && xr >= 0) {
+                const float r = right[row + xr];
+                if (!isnan(r)) { s1 += (l - r) * (l - r); f1 += l - r; c1++; }
+            }
+            if (xr - 1 < width && xr - 1 >= 0) {
+                const float r = right[row + xr - 1];
+                if (!isnan(r)) { s2 += (l - r) * (l - r); f2 += l - r; c2++; }  // d + 1
+            }
+        }
+    }
+    if (!(c0 > 0 && c1 > 0 && c2 > 0)) return 0;
+    const float n0 = (float)c0, n1 = (float)c1, n2 = (float)c2;
+    float offset = zeroMean ? parabola(zero_mean_ssd(s0, f0, n0), zero_mean_ssd(s1, f1, n1), zero_mean_ssd(s2, f2, n2))
+                            : parabola(s0 / n0, s1 / n1, s2 / n2);
+    for (int it = 0; it < iterations; it++) {
+        const float shift = (float)d + offset;
+        float eg = 0, gg = 0, e = 0, g = 0, used = 0;
+        for (int wy = y0; wy <= y1; wy++) {
+            const long row = (long)wy * width;
+            for (int wx = x0; wx <= x1; wx++) {
+                const float l = left[row + wx];
+                // Right samples at xr - 1, xr, xr + 1 (linear interpolation).
+                const float xr = (float)wx - shift;
+                const float down = floorf(xr);
+                if (isnan(l) || !(down >= 0)) continue;
+                const long i = (long)down;
+                if (!(i + 1 < width)) continue;
+                const float t = xr - (float)i;
+                const float b = right[row + i], c = right[row + i + 1];
+                const float r = b + t * (c - b);
+                const float gradient = c - b;  // derivative of the linear interpolant
+                const float residual = l - r;
+                if (isnan(residual) || isnan(gradient)) continue;
+                eg += residual * gradient;
+                gg += gradient * gradient;
+                e += residual;
+                g += gradient;
+                used += 1;
+            }
+        }
+        if (zeroMean && used > 0) {
+            eg -= e * g / used;
+            gg -= g * g / used;
+        }
+        if (!(gg > 0)) break;
+        offset += clamp_half(-eg / gg);
+        offset = clamp_half(offset);
+    }
+    *result = offset;
+    return 1;
+}
+#endif
+
 int32_t relief_subpixel_window(const float *left, const float *right, int32_t width, int32_t height, int32_t x,
                                int32_t y, int32_t disparity, int32_t radius, int32_t iterations, bool zeroMean,
                                float *offset) {
@@ -308,9 +383,16 @@ int32_t relief_subpixel_window_row(const float *left, const float *right, int32_
             if ((measured >> i) & 1) { done[x] = 1; continue; }
             const int64_t w = winners[x];
             // Checked here too so that (int)w is taken only for a disparity inside the image.
-            done[x] = w != INT64_MIN && avx2 && window_inside(width, height, x, y, w, radius)
-                ? (uint8_t)window_avx2(left, right, width, height, x, y, (int)w, radius, iterations, zeroMean, &offsets[x])
-                : 0;
+            if (w == INT64_MIN || !avx2) { done[x] = 0; continue; }
+            if (window_inside(width, height, x, y, w, radius)
+                && window_avx2(left, right, width, height, x, y, (int)w, radius, iterations, zeroMean, &offsets[x])) {
+                done[x] = 1;
+                continue;
+            }
+            // Near a border or with NaN in the window: what subpixelWindowSSDVector falls back to
+            // (its nil as offset 0, as the caller takes it).
+            if (!window_plain(left, right, width, height, x, y, w, radius, iterations, zeroMean, &offsets[x])) offsets[x] = 0;
+            done[x] = 1;
         }
     }
 #else

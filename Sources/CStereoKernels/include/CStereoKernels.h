@@ -149,8 +149,10 @@ int32_t relief_subpixel_window(const float *left, const float *right, int32_t wi
 
 /// `relief_subpixel_window` for every pixel x of row y with `winners[x] != INT64_MIN` (its
 /// disparity): `done[x] = 1` and `offsets[x]` set where it measured the pixel (bit for bit as
-/// `relief_subpixel_window`), `done[x] = 0` where the caller must use the Swift versions (and for
-/// pixels without a winner). With AVX-512 (F, VL) 8 neighbouring pixels are measured at once, one
+/// `relief_subpixel_window`; where that declines, near the borders or with NaN in the window, as
+/// Swift's plain `subpixelWindowSSD`, which `subpixelWindowSSDVector` falls back to there, its nil
+/// as 0), `done[x] = 0` where the caller must use the Swift versions (no AVX2, and pixels without
+/// a winner). With AVX-512 (F, VL) 8 neighbouring pixels are measured at once, one
 /// per lane, when their disparities differ by 6 at most. Returns the number of pixels measured so.
 /// - Complexity: O(W · iterations · (2r+1)²).
 int32_t relief_subpixel_window_row(const float *left, const float *right, int32_t width, int32_t height, int32_t y,
