@@ -21,7 +21,7 @@ public struct ImageBuffer<Element: RasterScalar>: Sendable {
         self.bandCount = bands
         self.rowStride = stride
         self.bandStride = stride * height
-        self.storage = Array(repeating: value, count: stride * height * bands)
+        self.storage = filledArray(value, count: stride * height * bands)
     }
 
     /// Wraps existing packed pixels (band-sequential, rows of `width`).
@@ -74,3 +74,22 @@ public struct ImageBuffer<Element: RasterScalar>: Sendable {
 }
 
 extension ImageBuffer: Equatable where Element: Equatable {}
+
+/// `Array(repeating: value, count: count)` at memory-copy speed in unspecialised generic code
+/// (`Dataset.read` is generic across the module boundary, where `Array(repeating:)` copies element
+/// by element through the type's value witnesses): the first element set, then the filled part
+/// doubled by byte copies, valid as raster scalars are bitwise copyable.
+/// - Complexity: O(count).
+func filledArray<Element: RasterScalar>(_ value: Element, count: Int) -> [Element] {
+    [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+        guard count > 0, let base = buffer.baseAddress else { initialized = 0; return }
+        base.initialize(to: value)
+        var filled = 1
+        while filled < count {
+            let n = min(filled, count - filled)
+            UnsafeMutableRawPointer(base + filled).copyMemory(from: base, byteCount: n * MemoryLayout<Element>.stride)
+            filled += n
+        }
+        initialized = count
+    }
+}

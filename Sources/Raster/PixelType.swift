@@ -44,7 +44,7 @@ public enum PixelType: String, Sendable, CaseIterable {
 }
 
 /// A Swift scalar that maps onto a GDAL pixel type, for typed reads and writes.
-public protocol RasterScalar: Numeric, Sendable {
+public protocol RasterScalar: Numeric, Sendable, BitwiseCopyable {
     static var pixelType: PixelType { get }
     /// The value as a Double (nodata, statistics).
     var doubleValue: Double { get }

@@ -53,6 +53,18 @@ struct WindowReadTests {
         }
     }
 
+    @Test("filled buffers (the fill of window reads, by doubling byte copies) equal Array(repeating:), every count 0...300")
+    func filledBuffers() {
+        for count in 0...300 {
+            #expect(filledArray(Float.nan, count: count).map(\.bitPattern) == Array(repeating: Float.nan.bitPattern, count: count))
+            #expect(filledArray(UInt16(0xBEEF), count: count) == Array(repeating: UInt16(0xBEEF), count: count))
+            #expect(filledArray(-1.25, count: count) == Array(repeating: -1.25, count: count))
+            #expect(filledArray(UInt8(7), count: count) == Array(repeating: UInt8(7), count: count))
+        }
+        let image = ImageBuffer<Int32>(width: 7, height: 5, bands: 3, rowStride: 9, filledWith: -3)
+        #expect(image.storage.count == 9 * 5 * 3 && image.storage.allSatisfy { $0 == -3 })
+    }
+
     @Test("reads convert types as GDAL does")
     func conversion() throws {
         let folder = try makeTemporaryFolder()
