@@ -89,32 +89,39 @@ struct MatchingBandKernelTests {
         #expect(compared == combination * kernels.count)
     }
 
-    @Test("banded pipelined aggregation (the matcher's path) gives the reference's sums", arguments: SGMPaths.allCases)
+    @Test("banded pipelined aggregation (the matcher's path) gives the reference's sums, in UInt16 and (P2 32, where they fit) UInt8",
+          arguments: SGMPaths.allCases)
     func pipelined(paths: SGMPaths) {
         var rng = SplitMix64(seed: 62)
+        #expect(!narrowSumsExact(paths: .eight, maxCost: 24, p2: 96) && narrowSumsExact(paths: paths, maxCost: 24, p2: 32))
         for (width, height) in [(1, 1), (7, 1), (1, 7), (33, 17), (20, 30)] {
             for (w, span) in [(16, 40), (32, 100)] {
                 for pattern in OffsetPattern.allCases {
-                    let offsets = pattern.offsets(width: width, height: height, span: span, bandWidth: w, rng: &rng)
-                    let (volume, packed) = randomBandedVolume(width: width, height: height, minDisparity: 0, span: span,
-                                                              band: DisparityBand(width: w, offsets: offsets), maxCost: 24, rng: &rng)
-                    let plain = sgmAggregateBandedReference(costs: packed, width: width, height: height, bandWidth: w,
-                                                            offsets: offsets, intensity: [], p1: 8, p2: 96, gradientScale: nil,
-                                                            paths: paths)
-                    let cells = width * height * w
-                    let sums = UnsafeMutablePointer<UInt16>.allocate(capacity: cells)
-                    let decided = UnsafeMutablePointer<Int>.allocate(capacity: cells)
-                    decided.initialize(repeating: -1, count: cells)
-                    defer { sums.deallocate(); decided.deallocate() }
-                    nonisolated(unsafe) let out = decided
-                    sgmAggregatePipelined(volume, intensity: [], p1: 8, p2: 96, gradientScale: nil, paths: paths,
-                                          sums: UnsafeMutableRawPointer(sums)) { _, y, forward, backward in
-                        let (f, b) = (forward.assumingMemoryBound(to: UInt16.self), backward.assumingMemoryBound(to: UInt16.self))
-                        // Distinct rows per call: no two calls write the same entries.
-                        for k in 0..<(width * w) { out[y * width * w + k] = Int(f[k]) + Int(b[k]) }
+                    for (p2, narrow) in [(96, false), (32, true)] {
+                        let offsets = pattern.offsets(width: width, height: height, span: span, bandWidth: w, rng: &rng)
+                        let (volume, packed) = randomBandedVolume(width: width, height: height, minDisparity: 0, span: span,
+                                                                  band: DisparityBand(width: w, offsets: offsets), maxCost: 24, rng: &rng)
+                        let plain = sgmAggregateBandedReference(costs: packed, width: width, height: height, bandWidth: w,
+                                                                offsets: offsets, intensity: [], p1: 8, p2: p2, gradientScale: nil,
+                                                                paths: paths)
+                        let cells = width * height * w
+                        let sums = UnsafeMutableRawPointer.allocate(byteCount: 2 * cells, alignment: 16)
+                        let decided = UnsafeMutablePointer<Int>.allocate(capacity: cells)
+                        decided.initialize(repeating: -1, count: cells)
+                        defer { sums.deallocate(); decided.deallocate() }
+                        nonisolated(unsafe) let out = decided
+                        sgmAggregatePipelined(volume, intensity: [], p1: 8, p2: p2, gradientScale: nil, paths: paths,
+                                              sums: sums, narrow: narrow) { _, y, forward, backward in
+                            // Distinct rows per call: no two calls write the same entries.
+                            for k in 0..<(width * w) {
+                                out[y * width * w + k] = narrow
+                                    ? Int(forward.load(fromByteOffset: k, as: UInt8.self)) + Int(backward.load(fromByteOffset: k, as: UInt8.self))
+                                    : Int(forward.load(fromByteOffset: 2 * k, as: UInt16.self)) + Int(backward.load(fromByteOffset: 2 * k, as: UInt16.self))
+                            }
+                        }
+                        let same = (0..<cells).allSatisfy { decided[$0] == plain[$0] }
+                        #expect(same, "\(paths) \(width)x\(height) window \(w) span \(span) \(pattern) P2 \(p2) narrow \(narrow)")
                     }
-                    let same = (0..<cells).allSatisfy { decided[$0] == plain[$0] }
-                    #expect(same, "\(paths) \(width)x\(height) window \(w) span \(span) \(pattern)")
                 }
             }
         }

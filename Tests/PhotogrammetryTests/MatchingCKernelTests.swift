@@ -227,14 +227,8 @@ struct MatchingCKernelTests {
         for width in [1, 2, 5, 17, 40, 67] {
             let height = 3
             let (left, right) = shiftedPair(width: width, height: height, disparity: 2, seed: UInt64(width))
-            // (lowest disparity, range count, window width or nil): full ranges of any sign and per-pixel windows.
-            for (lowest, count, band) in [(0, 1, nil), (-3, 9, nil), (2, 33, nil), (-20, 48, nil), (-10, 64, nil), (-5, 70, 32), (0, 40, 16)] as [(Int, Int, Int?)] {
-                let volume = CostVolume(width: width, height: height, minDisparity: lowest, count: count)
-                if let band {
-                    let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(count - band), using: &rng) }
-                    volume.reshape(width: width, height: height, minDisparity: lowest, count: count,
-                                   band: DisparityBand(width: band, offsets: offsets))
-                }
+            for shape in decisionShapes {
+                let volume = decisionVolume(width: width, height: height, shape: shape, rng: &rng)
                 let stride = volume.stride
                 for tolerance in [nil, 0, 1, 3] as [Int?] {
                     for subpixel in [SubpixelMethod.none, .windowZSSD] {
@@ -258,7 +252,7 @@ struct MatchingCKernelTests {
                             outputs.append(out)
                         }
                         #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern),
-                                "width \(width) range \(lowest)+\(count) band \(String(describing: band)) tolerance \(String(describing: tolerance)) \(subpixel)")
+                                "width \(width) shape \(shape) tolerance \(String(describing: tolerance)) \(subpixel)")
                         decided += outputs[0].filter { !$0.isNaN }.count
                     }
                 }

@@ -4,7 +4,8 @@ import Testing
 
 /// UInt8 sums (`SGMSweep.runNarrow`, `relief_decide_row_narrow`): the SGM sweeps' sums stored in
 /// one byte where `narrowSumsExact` says they fit, which the matcher's default parameters do
-/// (8 paths: 4 × (24 + 32) = 224). Each kernel level against the UInt16 sums and decision.
+/// (8 paths: 4 × (24 + 32) = 224). Each kernel level against the UInt16 sums and decision; the
+/// pipelined aggregation with UInt8 sums in `MatchingBandKernelTests.pipelined`.
 @Suite("Matching with UInt8 sums: equal to UInt16 where they fit")
 struct MatchingNarrowSumsTests {
     /// One sweep's sums over the whole volume, UInt16 or (`narrow`) UInt8 widened.
@@ -87,14 +88,8 @@ struct MatchingNarrowSumsTests {
         for width in [1, 2, 5, 17, 40, 67] {
             let height = 3
             let (left, right) = shiftedPair(width: width, height: height, disparity: 2, seed: UInt64(width))
-            // (lowest disparity, range count, window width or nil); counts 32 and 64 the in-register minimum.
-            for (lowest, count, band) in [(0, 1, nil), (-3, 9, nil), (2, 32, nil), (-20, 48, nil), (-10, 64, nil), (-5, 70, 32), (0, 40, 16)] as [(Int, Int, Int?)] {
-                let volume = CostVolume(width: width, height: height, minDisparity: lowest, count: count)
-                if let band {
-                    let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(count - band), using: &rng) }
-                    volume.reshape(width: width, height: height, minDisparity: lowest, count: count,
-                                   band: DisparityBand(width: band, offsets: offsets))
-                }
+            for shape in decisionShapes {
+                let volume = decisionVolume(width: width, height: height, shape: shape, rng: &rng)
                 let stride = volume.stride
                 for tolerance in [nil, 0, 1] as [Int?] {
                     var parameters = StereoMatchingParameters()
@@ -118,41 +113,11 @@ struct MatchingNarrowSumsTests {
                         decider.decideNarrow(worker: 0, y: 1, forward: forward, backward: backward, into: out.baseAddress!)
                     }
                     #expect(fromWide.map(\.bitPattern) == fromNarrow.map(\.bitPattern),
-                            "width \(width) range \(lowest)+\(count) band \(String(describing: band)) tolerance \(String(describing: tolerance))")
+                            "width \(width) shape \(shape) tolerance \(String(describing: tolerance))")
                     decided += fromWide.filter { !$0.isNaN }.count
                 }
             }
         }
         #expect(decided > 300)
-    }
-
-    @Test("pipelined aggregation with UInt8 sums (the matcher's default path) gives the plain reference's sums",
-          arguments: SGMPaths.allCases)
-    func pipelined(paths: SGMPaths) {
-        var rng = SplitMix64(seed: 73)
-        #expect(narrowSumsExact(paths: paths, maxCost: 24, p2: 32))
-        for (width, height) in [(1, 1), (7, 1), (1, 7), (33, 17), (20, 30)] {
-            for (w, span) in [(16, 40), (32, 100)] {
-                let offsets = OffsetPattern.random.offsets(width: width, height: height, span: span, bandWidth: w, rng: &rng)
-                let (volume, packed) = randomBandedVolume(width: width, height: height, minDisparity: 0, span: span,
-                                                          band: DisparityBand(width: w, offsets: offsets), maxCost: 24, rng: &rng)
-                let plain = sgmAggregateBandedReference(costs: packed, width: width, height: height, bandWidth: w,
-                                                        offsets: offsets, intensity: [], p1: 8, p2: 32, gradientScale: nil,
-                                                        paths: paths)
-                let cells = width * height * w
-                let sums = UnsafeMutablePointer<UInt8>.allocate(capacity: cells)
-                let decided = UnsafeMutablePointer<Int>.allocate(capacity: cells)
-                decided.initialize(repeating: -1, count: cells)
-                defer { sums.deallocate(); decided.deallocate() }
-                nonisolated(unsafe) let out = decided
-                sgmAggregatePipelined(volume, intensity: [], p1: 8, p2: 32, gradientScale: nil, paths: paths,
-                                      sums: UnsafeMutableRawPointer(sums), narrow: true) { _, y, forward, backward in
-                    let (f, b) = (forward.assumingMemoryBound(to: UInt8.self), backward.assumingMemoryBound(to: UInt8.self))
-                    for k in 0..<(width * w) { out[y * width * w + k] = Int(f[k]) + Int(b[k]) }
-                }
-                let same = (0..<cells).allSatisfy { decided[$0] == plain[$0] }
-                #expect(same, "\(paths) \(width)x\(height) window \(w) span \(span)")
-            }
-        }
     }
 }

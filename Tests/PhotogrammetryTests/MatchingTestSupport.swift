@@ -31,3 +31,22 @@ func shiftedPair(width: Int, height: Int, disparity: Int, seed: UInt64) -> (Imag
     }
     return (left, right)
 }
+
+/// The row decision tests' volumes (lowest disparity, range count, window width or nil): full
+/// ranges of any sign (counts 32 and 64: the decision's in-register minimum) and per-pixel windows.
+let decisionShapes: [(lowest: Int, count: Int, band: Int?)] = [
+    (0, 1, nil), (-3, 9, nil), (2, 32, nil), (2, 33, nil), (-20, 48, nil), (-10, 64, nil), (-5, 70, 32), (0, 40, 16),
+]
+
+/// A `width` x `height` cost volume over `shape.lowest ..< shape.lowest + shape.count` (cells left
+/// as they are), with random per-pixel windows of `shape.band` disparities when it has one.
+func decisionVolume(width: Int, height: Int, shape: (lowest: Int, count: Int, band: Int?),
+                    rng: inout SplitMix64) -> CostVolume {
+    let volume = CostVolume(width: width, height: height, minDisparity: shape.lowest, count: shape.count)
+    if let band = shape.band {
+        let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(shape.count - band), using: &rng) }
+        volume.reshape(width: width, height: height, minDisparity: shape.lowest, count: shape.count,
+                       band: DisparityBand(width: band, offsets: offsets))
+    }
+    return volume
+}
