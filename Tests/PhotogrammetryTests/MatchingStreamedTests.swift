@@ -94,6 +94,22 @@ struct MatchingStreamedTests {
         #expect(same >= 320 * 320 * 8 / 10, "\(same) pixels equal")
     }
 
+    @Test("Coarse-to-fine blocks fit the budget: 3840 px for 512 MiB and 128 disparities, smaller for wide ranges, 512 at least")
+    func pyramidBlockSides() {
+        #expect(StereoMatcher.pyramidBlockSide(memoryLimit: 512 << 20, disparities: 0...127) == 3840)
+        var previous = Int.max
+        for reach in [0, 127, 1000, 4000, 20000] {
+            let side = StereoMatcher.pyramidBlockSide(memoryLimit: 512 << 20, disparities: -reach / 2...(reach - reach / 2))
+            let margin = 2 * StereoMatcher.pyramidBlockMargin
+            #expect(side % 256 == 0 && side >= 512 && side <= previous)
+            if side > 512 {
+                #expect((side + reach + margin) * (side + margin) * StereoMatcher.pyramidBlockBytesPerPixel <= 512 << 20, "reach \(reach)")
+            }
+            previous = side
+        }
+        #expect(StereoMatcher.pyramidBlockSide(memoryLimit: 1 << 20, disparities: 0...63) == 512)
+    }
+
     @Test("Mismatched sizes are refused")
     func refusals() throws {
         let folder = try makeTemporaryFolder()

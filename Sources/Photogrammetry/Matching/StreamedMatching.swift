@@ -26,7 +26,8 @@ extension StereoMatcher {
     /// - Throws: as `matchTiled`; `RasterError` when a window cannot be read.
     /// - Complexity: O(W·H·D·paths) time (D the window width with `.pyramid`); memory one tile's
     ///   (`parameters.memoryLimit`), with `.pyramid` one block's images and maps (about 32 bytes a
-    ///   pixel, `pyramidBlockSide` keeps them within the budget) besides its fine tiles' volumes.
+    ///   pixel of its window, `pyramidBlockSide` keeps them within the budget) besides its fine
+    ///   tiles' volumes.
     public static func matchStreamed(
         left: Dataset, right: Dataset, band: Int, disparities: ClosedRange<Int>,
         parameters: StereoMatchingParameters = StereoMatchingParameters(), nodata: Float? = nil, tileSize: Int? = nil,
@@ -40,7 +41,8 @@ extension StereoMatcher {
         let pyramid = parameters.search == .pyramid
         let plan = try tilePlan(width: width, height: height, disparities: disparities, count: disparities.count,
                                 memoryLimit: parameters.memoryLimit,
-                                tileSize: pyramid ? tileSize ?? pyramidBlockSide(memoryLimit: parameters.memoryLimit) : tileSize,
+                                tileSize: pyramid ? tileSize ?? pyramidBlockSide(memoryLimit: parameters.memoryLimit,
+                                                                                 disparities: disparities) : tileSize,
                                 margin: pyramid ? pyramidBlockMargin : tileMargin) ?? [(whole, whole)]
         for (core, window) in plan {
             let leftTile = try left.read(Float.self, band: band, window: window, fill: .nan)
@@ -64,11 +66,21 @@ extension StereoMatcher {
     /// so that its coarse level's paths see `tileMargin` coarse pixels past the block's edge.
     public static let pyramidBlockMargin = 2 * tileMargin
 
-    /// The kept side of a streamed coarse-to-fine search's blocks for a memory budget: a block's
-    /// window (images, masked copies, window offsets, result and coarse level: about 32 bytes a
-    /// pixel) within `memoryLimit`, a multiple of 256 pixels, at least 512 (4096 for the default
-    /// 512 MiB).
-    public static func pyramidBlockSide(memoryLimit: Int) -> Int {
-        max(512, Int((Double(memoryLimit) / 32).squareRoot()) / 256 * 256)
+    /// Bytes a streamed coarse-to-fine block holds per pixel of its window (images, their masked
+    /// copies, window offsets, result and coarse level), besides its fine tiles' volumes.
+    static let pyramidBlockBytesPerPixel = 32
+
+    /// The kept side of a streamed coarse-to-fine search's blocks for a memory budget: the largest
+    /// multiple of 256 pixels whose window (the block, `pyramidBlockMargin` around it and the
+    /// columns `disparities` reach) holds within `memoryLimit` at `pyramidBlockBytesPerPixel`; at
+    /// least 512 (3840 for the default 512 MiB and 128 disparities).
+    public static func pyramidBlockSide(memoryLimit: Int, disparities: ClosedRange<Int>) -> Int {
+        let margin = pyramidBlockMargin
+        let reach = max(disparities.upperBound, 0) - min(disparities.lowerBound, 0)
+        var side = 512
+        while (side + 256 + reach + 2 * margin) * (side + 256 + 2 * margin) * pyramidBlockBytesPerPixel <= memoryLimit {
+            side += 256
+        }
+        return side
     }
 }
