@@ -205,6 +205,13 @@ __attribute__((always_inline)) static inline void decide_row(
         const void *b = (const uint8_t *)backward + (size_t)x * stride * cell;
         const int windowStart = offsets ? offsets[x] : 0;
 #if RELIEF_X86
+        // One of the two sum rows was stored half a tile ago and is read from memory: fetched 8
+        // pixels ahead (Cones: the minimum's perf samples -15 %; reads past the row's end are hints).
+        {
+            const size_t ahead = (size_t)8 * stride * cell;
+            _mm_prefetch((const char *)f + ahead, _MM_HINT_T0);
+            _mm_prefetch((const char *)b + ahead, _MM_HINT_T0);
+        }
         int best;
         if (!avx2) best = minimum_sse2(f, b, count, stride, total, narrow);
         else best = minimum_pick_avx2(f, b, count, stride, total, narrow);
