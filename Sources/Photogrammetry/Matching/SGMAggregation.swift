@@ -360,20 +360,21 @@ final class SGMSweep: @unchecked Sendable {
     /// - Complexity: O(W·D·directions) per step.
     func run(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt16>,
              completed: (Int, UnsafeMutablePointer<UInt16>) -> Void) {
-        runKernel(steps: steps, narrow: false, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
-                  completed: { completed($0, $1.assumingMemoryBound(to: UInt16.self)) })
+        run(steps: steps, narrow: false, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
+            completed: { completed($0, $1.assumingMemoryBound(to: UInt16.self)) })
     }
 
     /// `run` with the sums stored as UInt8 (`width * stride` a row), added in wrapping 8-bit
     /// arithmetic: the same values for the cells below `count` when `narrowSumsExact` holds.
     func runNarrow(steps: Range<Int>, rowSums: (Int) -> UnsafeMutablePointer<UInt8>,
                    completed: (Int, UnsafeMutablePointer<UInt8>) -> Void) {
-        runKernel(steps: steps, narrow: true, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
-                  completed: { completed($0, $1.assumingMemoryBound(to: UInt8.self)) })
+        run(steps: steps, narrow: true, rowSums: { UnsafeMutableRawPointer(rowSums($0)) },
+            completed: { completed($0, $1.assumingMemoryBound(to: UInt8.self)) })
     }
 
-    private func runKernel(steps: Range<Int>, narrow: Bool, rowSums: (Int) -> UnsafeMutableRawPointer,
-                           completed: (Int, UnsafeMutableRawPointer) -> Void) {
+    /// `run` (`narrow` false: UInt16 sums) or `runNarrow` on untyped row pointers.
+    func run(steps: Range<Int>, narrow: Bool, rowSums: (Int) -> UnsafeMutableRawPointer,
+             completed: (Int, UnsafeMutableRawPointer) -> Void) {
         let (width, height) = (volume.width, volume.height)
         guard width > 0, height > 0 else { return }
         let useGradient = gradientScale != nil && intensity.count == width * height
@@ -497,23 +498,13 @@ func sgmAggregatePipelined(
         let rowBuffers = (0..<2).map { _ in UnsafeMutableRawPointer.allocate(byteCount: rowBytes, alignment: 64) }
         defer { rowBuffers.forEach { $0.deallocate() } }
         nonisolated(unsafe) let buffers = rowBuffers
-        @Sendable func run(_ sweep: SGMSweep, _ steps: Range<Int>, _ rowSums: (Int) -> UnsafeMutableRawPointer,
-                 _ completed: (Int, UnsafeMutableRawPointer) -> Void) {
-            if narrow {
-                sweep.runNarrow(steps: steps, rowSums: { rowSums($0).assumingMemoryBound(to: UInt8.self) },
-                                completed: { completed($0, UnsafeMutableRawPointer($1)) })
-            } else {
-                sweep.run(steps: steps, rowSums: { rowSums($0).assumingMemoryBound(to: UInt16.self) },
-                          completed: { completed($0, UnsafeMutableRawPointer($1)) })
-            }
-        }
         DispatchQueue.concurrentPerform(iterations: 2) { sweep in
             let steps = sweep == 0 ? 0..<half : 0..<(height - half)
-            run(sweeps[sweep], steps, { sums + $0 * rowBytes }, { _, _ in })
+            sweeps[sweep].run(steps: steps, narrow: narrow, rowSums: { sums + $0 * rowBytes }, completed: { _, _ in })
         }
         DispatchQueue.concurrentPerform(iterations: 2) { sweep in
             let steps = sweep == 0 ? half..<height : (height - half)..<height
-            run(sweeps[sweep], steps, { _ in buffers[sweep] }, { y, mine in
+            sweeps[sweep].run(steps: steps, narrow: narrow, rowSums: { _ in buffers[sweep] }, completed: { y, mine in
                 let stored = UnsafeRawPointer(sums + y * rowBytes)
                 if sweep == 0 { decide(0, y, UnsafeRawPointer(mine), stored) } else { decide(1, y, stored, UnsafeRawPointer(mine)) }
             })

@@ -66,8 +66,9 @@ public enum StereoMatcher {
     }
 
     /// `match`, with the aggregation and decision pipelined (`sgmAggregatePipelined`, 3 bytes a
-    /// cell, 2 with UInt8 sums where `narrowSumsExact` holds, as for the default parameters) or not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the
-    /// tests compare the pipelined path with; same output).
+    /// cell, 2 with UInt8 sums where `narrowSumsExact` holds, as for the default parameters) or
+    /// not (`sgmAggregate` then `decideDisparities`, 5 bytes a cell: the reference the tests
+    /// compare the pipelined path with; same output).
     /// With `band`, each pixel searches only its own window of `band.width` disparities
     /// (`DisparityBand`, offsets relative to `disparities.lowerBound`); a range that is (after
     /// clipping to the image) no wider than the window, or parameters the banded kernels cannot

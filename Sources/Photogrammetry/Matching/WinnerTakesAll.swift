@@ -284,8 +284,9 @@ final class RowDecider: @unchecked Sendable {
         let zeroMean = subpixel == .windowZSSD
         leftPixels.withUnsafeBufferPointer { leftPixels in
         rightPixels.withUnsafeBufferPointer { rightPixels in
-            // The C kernels for the whole row (AVX-512 lanes or AVX2 per pixel, equal bit for
-            // bit), the Swift one where they decline (SSE2, borders, NaN). Int.min marks no winner.
+            // The C kernels for the whole row (AVX-512 lanes, AVX2 per pixel, the plain version in
+            // C at borders and NaN: equal bit for bit), the Swift one without AVX2. Int.min marks
+            // no winner.
             relief_subpixel_window_row(leftPixels.baseAddress!, rightPixels.baseAddress!, Int32(width), Int32(height),
                                        Int32(y), UnsafeRawPointer(leftWinner).assumingMemoryBound(to: Int64.self),
                                        2, 1, zeroMean, refined, measured)
