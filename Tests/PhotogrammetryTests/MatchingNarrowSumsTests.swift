@@ -43,7 +43,7 @@ struct MatchingNarrowSumsTests {
                 for (p2, gradientScale) in [(32, nil), (32, Float(8)), (96, nil)] as [(Int, Float?)] {
                     let volume: CostVolume
                     if let band {
-                        let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(count - band), using: &rng) }
+                        let offsets = OffsetPattern.random.offsets(width: width, height: height, span: count, bandWidth: band, rng: &rng)
                         volume = randomBandedVolume(width: width, height: height, minDisparity: -5, span: count,
                                                     band: DisparityBand(width: band, offsets: offsets), maxCost: 24, rng: &rng).0
                     } else {

@@ -1,6 +1,8 @@
 @testable import Photogrammetry
 import Raster
 
+/// A random image with values 0..<levels (few levels make ties, which the kernels must agree
+/// on) and a share of NaN (nodata) pixels.
 func randomImage(width: Int, height: Int, levels: Int = 16, nanShare: Double = 0.05, rng: inout SplitMix64) -> ImageBuffer<Float> {
     var image = ImageBuffer<Float>(width: width, height: height)
     for i in image.storage.indices {
@@ -44,7 +46,7 @@ func decisionVolume(width: Int, height: Int, shape: (lowest: Int, count: Int, ba
                     rng: inout SplitMix64) -> CostVolume {
     let volume = CostVolume(width: width, height: height, minDisparity: shape.lowest, count: shape.count)
     if let band = shape.band {
-        let offsets = (0..<(width * height)).map { _ in Int32.random(in: 0...Int32(shape.count - band), using: &rng) }
+        let offsets = OffsetPattern.random.offsets(width: width, height: height, span: shape.count, bandWidth: band, rng: &rng)
         volume.reshape(width: width, height: height, minDisparity: shape.lowest, count: shape.count,
                        band: DisparityBand(width: band, offsets: offsets))
     }
