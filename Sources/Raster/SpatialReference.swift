@@ -49,8 +49,10 @@ public final class SpatialReference {
         return String(cString: out)
     }
 
-    /// The EPSG code, when the CRS is (or is identified as) an EPSG one.
+    /// The EPSG code, when the CRS is (or is identified as) an EPSG one; for a compound CRS
+    /// (horizontal + vertical), the code of its horizontal part.
     public var epsg: Int? {
+        if isCompound { return horizontal?.epsg }
         if let code = authorityCode() { return code }
         guard let copy = OSRClone(handle) else { return nil }
         defer { OSRDestroySpatialReference(copy) }
@@ -64,6 +66,38 @@ public final class SpatialReference {
         guard let name = OSRGetAuthorityName(handle, nil), String(cString: name) == "EPSG",
               let code = OSRGetAuthorityCode(handle, nil) else { return nil }
         return Int(String(cString: code))
+    }
+
+    /// A compound CRS: a horizontal CRS with a vertical one (e.g. UTM + "EGM96 height").
+    public var isCompound: Bool { OSRIsCompound(handle) != 0 }
+
+    /// The CRS without its vertical part (a copy; the CRS itself when it has none), for
+    /// horizontal coordinate transformations that must not shift heights.
+    public var horizontal: SpatialReference? {
+        guard let copy = OSRClone(handle) else { return nil }
+        guard OSRStripVertical(copy) == OGRERR_NONE else {
+            OSRDestroySpatialReference(copy)
+            return nil
+        }
+        return SpatialReference(handle: copy)
+    }
+
+    /// The EPSG code of the vertical part of a compound CRS (5773 for EGM96 height), when it has one.
+    public var verticalEPSG: Int? {
+        guard isCompound, let name = OSRGetAuthorityName(handle, "VERT_CS"), String(cString: name) == "EPSG",
+              let code = OSRGetAuthorityCode(handle, "VERT_CS") else { return nil }
+        return Int(String(cString: code))
+    }
+
+    /// The name of the vertical part of a compound CRS ("EGM96 height"), when it has one.
+    public var verticalName: String? {
+        guard isCompound, let name = OSRGetAttrValue(handle, "VERT_CS", 0) else { return nil }
+        return String(cString: name)
+    }
+
+    /// The compound CRS of an EPSG horizontal CRS and an EPSG vertical one (e.g. 32631 + 5773).
+    public static func compound(horizontalEPSG: Int, verticalEPSG: Int) throws -> SpatialReference {
+        try SpatialReference("EPSG:\(horizontalEPSG)+\(verticalEPSG)")
     }
 
     public var isGeographic: Bool { OSRIsGeographic(handle) != 0 }

@@ -23,8 +23,11 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "The image (with its RPC) the --roi is in.")
     var image: String?
 
-    @Option(help: "EPSG code of the reference's CRS, when its own is not identified (e.g. CARS's DSMs).")
+    @Option(help: "EPSG code of the reference's CRS, when its own is not identified.")
     var referenceEpsg: Int?
+
+    @Option(help: "EGM96 geoid grid (e.g. egm96_15.gtx): converts heights when one DSM is ellipsoidal and the other EGM96.")
+    var geoid: String?
 
     func validate() throws {
         if let roi { _ = try DSMCommand.parseROI(roi) }
@@ -34,6 +37,7 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         var region: (RPCModel, Window)?
         if let roi, let image { region = (try StereoImage.load(image).model, try DSMCommand.parseROI(roi)) }
-        print(try DSMComparison.compare(dsm: dsm, reference: reference, region: region, referenceEPSG: referenceEpsg))
+        let grid = try geoid.map { try Geoid(path: $0) }
+        print(try DSMComparison.compare(dsm: dsm, reference: reference, region: region, referenceEPSG: referenceEpsg, geoid: grid))
     }
 }

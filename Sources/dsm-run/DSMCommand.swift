@@ -12,8 +12,11 @@ struct DSMCommand: ParsableCommand {
         discussion: """
             IMG1 is the reference: the ROI and the tiles are in its pixels. With more than two images, each of \
             IMG2, IMG3... is matched with IMG1 and the points of all pairs are fused by the per-cell median. Heights are WGS84 ellipsoidal unless \
-            --datum egm96. The terrain height range comes from --height H (H ± --height-margin) or a DEM (--dem, \
-            with --geoid when its heights are above EGM96, as SRTM). The grid is UTM, on multiples of the resolution.
+            --datum egm96. No height prior is needed: a sparse analysis first matches the pair at a coarse level, \
+            corrects each secondary's pointing (RPC translation in image space) and measures the terrain's height range per \
+            tile. --height H (H ± --height-margin) or a DEM (--dem, with --geoid when its heights are above EGM96, as SRTM) \
+            narrow the search; the sparse matches check them, and a range they contradict is widened with a warning. \
+            The grid is UTM, on multiples of the resolution.
             """
     )
 
@@ -50,13 +53,13 @@ struct DSMCommand: ParsableCommand {
     @Option(help: "Region of the reference image COL,ROW,WIDTH,HEIGHT (pixels); default: all it shares with IMG2.")
     var roi: String?
 
-    @Option(help: "Terrain height (WGS84 ellipsoid, metres), searched ± --height-margin.")
+    @Option(help: "Terrain height (WGS84 ellipsoid, metres), searched ± --height-margin (optional: measured when absent).")
     var height: Double?
 
     @Option(help: "Margin around --height in metres (default 100).")
     var heightMargin: Double = 100
 
-    @Option(help: "DEM giving the terrain height range (GDAL raster).")
+    @Option(help: "DEM giving the terrain height range (GDAL raster; optional).")
     var dem: String?
 
     @Option(help: "EGM96 geoid grid (e.g. egm96_15.gtx): for a DEM above the geoid, and for --datum egm96.")
@@ -94,6 +97,12 @@ struct DSMCommand: ParsableCommand {
     @Flag(help: "Skip the row-offset (pointing) correction.")
     var noRowCorrection: Bool = false
 
+    @Flag(help: "Skip the sparse analysis (pointing correction and measured heights): needs --height or --dem.")
+    var noSparse: Bool = false
+
+    @Option(help: "Largest relative pointing error accepted, pixels (default 30): a pair whose RPCs disagree with its images by more stops the run.")
+    var maxPointingError: Double = 30
+
     @Flag(help: ArgumentHelp("Keep all points in memory until the rasterisation (the pre-out-of-core path, for benchmarks).",
                              visibility: .hidden))
     var inMemoryPoints: Bool = false
@@ -104,7 +113,13 @@ struct DSMCommand: ParsableCommand {
             throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
         }
         if let roi { _ = try Self.parseROI(roi) }
-        guard (height == nil) != (dem == nil) else { throw ValidationError("give exactly one of --height H and --dem DEM") }
+        guard height == nil || dem == nil else { throw ValidationError("give at most one of --height H and --dem DEM") }
+        if noSparse, height == nil, dem == nil {
+            throw ValidationError("--no-sparse needs --height H or --dem DEM: without the sparse analysis nothing measures the heights")
+        }
+        guard maxPointingError.isFinite, maxPointingError > 0, maxPointingError <= 1000 else {
+            throw ValidationError("--max-pointing-error must be in (0, 1000] pixels, got \(maxPointingError)")
+        }
         if let height { guard height.isFinite, heightMargin.isFinite, heightMargin >= 0 else {
             throw ValidationError("--height and --height-margin must be finite, the margin >= 0") } }
         guard datum == "ellipsoid" || datum == "egm96" else { throw ValidationError("--datum must be ellipsoid or egm96, got \(datum)") }
@@ -143,8 +158,10 @@ struct DSMCommand: ParsableCommand {
         let geoidGrid = try geoid.map { try Geoid(path: $0) }
         let prior: HeightPrior = if let dem {
             .dem(path: dem, geoid: geoidGrid)
+        } else if let height {
+            .range(try HeightRange.given(height, margin: heightMargin))
         } else {
-            .range(try HeightRange.given(height!, margin: heightMargin))
+            .measured
         }
         var c = DSMConfiguration(reference: image1, secondary: secondaries[0], heights: prior, output: output)
         c.additionalSecondaries = secondaries.dropFirst().map { DSMImageInput(path: $0) }
@@ -167,6 +184,8 @@ struct DSMCommand: ParsableCommand {
         c.orthoTexture = ortho
         c.keepTiles = keepTiles
         c.spillsPoints = !inMemoryPoints
+        c.sparse.enabled = !noSparse
+        c.sparse.maxPointingError = maxPointingError
         let interactive = isatty(2) != 0
         let summary: DSMRunSummary
         do {
@@ -181,6 +200,7 @@ struct DSMCommand: ParsableCommand {
             throw error
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        for warning in summary.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let g = summary.dsm.grid
         print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
               + "\(c.datum.metadataValue)")
@@ -195,6 +215,18 @@ struct DSMCommand: ParsableCommand {
         print(String(format: "ROI %@, heights %@; %d tiles (%d reused, %d retried, %d with the pair's row offset, %d without row correction, median row offset %@ px)",
                      summary.roi.description, summary.heights.description, summary.tiles, summary.reusedTiles, summary.retriedTiles,
                      summary.tilesWithPairRowOffset, summary.tilesWithoutRowCorrection, summary.medianRowOffset.map { String(format: "%.2f", $0) } ?? "n/a"))
+        if let sparse = summary.sparse {
+            print(String(format: "sparse analysis: %d points tried, matched %@ (coarse level 1/%@), %.2f s",
+                         sparse.candidates, sparse.matched.map(String.init).joined(separator: ", "),
+                         sparse.factors.map(String.init).joined(separator: ", "), sparse.seconds))
+            for (k, c) in sparse.corrections.enumerated() {
+                print("pointing: \(c.map(\.description) ?? "\(secondaries[k]): not corrected (too few matches)")")
+            }
+            print("pointing corrections applied (px, shared out so that they average to zero): "
+                  + zip([image1] + secondaries, sparse.applied).map { String(format: "%@ %+.2f %+.2f", $0, $1.x, $1.y) }
+                  .joined(separator: "; "))
+        }
+        print("heights: \(summary.heightSource)")
         print(String(format: "%d points from %d matched pixels of %d (%.1f %%); dropped %d for residual > %.2g px, %d for height",
                      summary.points, summary.matchedPixels, summary.roiPixels, 100 * summary.pointShare,
                      summary.rejectedResidual, maxResidual, summary.rejectedHeight))

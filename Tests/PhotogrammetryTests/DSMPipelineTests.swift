@@ -66,14 +66,19 @@ struct DSMPipelineAccuracyTests {
         let summary = try DSMPipeline.run(configuration: c) { ticks.record($0) }
         #expect(summary.tiles == 1 && summary.retriedTiles == 0 && summary.tilesWithoutRowCorrection == 0)
         #expect(ticks.last == 1, "one progress call per tile")
-        // The RPC pointing error measured on this pair (RowOffset.swift: -0.79 px median).
+        // The RPC pointing error of this pair (RowOffset.swift: -0.79 px median across the
+        // epipolar lines) is corrected by the sparse analysis (measured: 0.72 px from 603 matches,
+        // spread 0.13 px), so the tile's own row offset is a residual near zero.
+        let correction = try #require(summary.sparse?.corrections.first ?? nil)
+        #expect(abs(correction.magnitude - 0.75) < 0.25 && correction.matches >= 100, "\(correction)")
         let offset = try #require(summary.medianRowOffset)
-        #expect(abs(offset + 0.8) < 0.3, "row offset \(offset) px")
+        #expect(abs(offset) < 0.3, "residual row offset \(offset) px")
         #expect(summary.pointShare > 0.85, "points for \(100 * summary.pointShare) % of the ROI's pixels")
 
         let dataset = try Dataset(path: output)
-        #expect(dataset.spatialReference?.epsg == 32740)
+        #expect(dataset.spatialReference?.epsg == 32740 && dataset.spatialReference?.isCompound == false)
         #expect(dataset.metadata()["VERTICAL_DATUM"] == "WGS84 ellipsoid")
+        #expect(dataset.metadata()["POINTING_CORRECTION_1"]?.contains("img_02.tif") == true)
         let gt = try #require(dataset.geoTransform).coefficients
         #expect(gt.1 == 0.5 && gt.5 == -0.5)
         // Grid lines on multiples of the resolution, as s2p's: cells compare one to one.
@@ -188,12 +193,31 @@ struct DSMPipelineCommandTests {
         #expect(!r.wrote)
     }
 
-    @Test("Neither --height nor --dem: a usage error")
+    @Test("Neither --height nor --dem: the heights are measured, the pointing corrected, both said and written")
     func noHeights() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let output = folder + "/dsm.tif"
         let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")
-        let r = try run([try img1, img2])
-        #expect(r.status != 0 && r.err.contains("--height"), "\(r.err)")
-        #expect(!r.wrote)
+        let r = try DSMRunProcess.run(["dsm", try img1, img2, "-o", output, "--roi", "400,400,200,200"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("heights: measured by") && r.out.contains("pointing corrections applied"), "\(r.out)")
+        // Terrain about 2270-2380 m (s2p's DSM): the measured range holds it without the RPC's
+        // whole validity range (-20...2610 m).
+        let dsm = try Dataset(path: output)
+        let source = dsm.metadata()["HEIGHT_RANGE_SOURCE"] ?? ""
+        #expect(source.hasPrefix("measured by"), "\(source)")
+        #expect(dsm.metadata()["POINTING_CORRECTION_0"] != nil && dsm.metadata()["POINTING_CORRECTION_1"] != nil)
+    }
+
+    @Test("Both --height and --dem, or --no-sparse without either: usage errors")
+    func conflictingHeights() throws {
+        let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")
+        for extra in [["--height", "2320", "--dem", "x.tif"], ["--no-sparse"]] {
+            let r = try run([try img1, img2] + extra)
+            #expect(r.status != 0 && r.err.contains("--height"), "\(r.err)")
+            #expect(!r.wrote)
+        }
     }
 }
 
@@ -216,11 +240,15 @@ struct DSMPipelineVentouxTests {
         c.threads = 2
         c.rowOffsetStep = 24
         let summary = try DSMPipeline.run(configuration: c)
-        // Measured: ROI x 0, y 260, 430x240 (the strip both images see), 2 tiles, row offset -4.78 px
-        // (beyond the first ±3-row search: found by the ±8-row one).
+        // Measured: ROI x 0, y 261, 435x239 (the strip both images see), 2 tiles. The pointing
+        // error across the epipolar lines (-4.78 px as the tiles' row offset without the sparse
+        // analysis) is corrected by it (4.8 px from 113 matches, spread 0.16 px); the tiles'
+        // residual row offset is near zero.
         #expect(summary.tiles == 2 && summary.tilesWithoutRowCorrection == 0)
+        let correction = try #require(summary.sparse?.corrections.first ?? nil)
+        #expect(abs(correction.magnitude - 4.8) < 0.5, "\(correction)")
         let offset = try #require(summary.medianRowOffset)
-        #expect(abs(offset + 4.8) < 0.5, "row offset \(offset) px")
+        #expect(abs(offset) < 0.5, "residual row offset \(offset) px")
         let comparison = try DSMComparison.compare(dsm: c.output, reference: try SampleData.path(base + "reference_cars_1.3.0/dsm.tif"),
                                                    referenceEPSG: 32631)
         // Measured (debug, step 24): median +0.117 m, NMAD 0.439 m, valid 99.6 % (35 863 of CARS's

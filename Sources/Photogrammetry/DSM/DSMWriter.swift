@@ -18,11 +18,11 @@ public struct DSMSummary: Sendable, Hashable {
 /// - Throws: `DSMError.missingCRS` for a geoid datum without EPSG, `RasterError` from writing.
 public func writeDSM(
     _ cloud: PointCloud, grid: DSMGrid, to path: String, parameters: RasterizationParameters = .init(),
-    datum: VerticalDatum = .ellipsoid, options: WriteOptions = .cog
+    datum: VerticalDatum = .ellipsoid, options: WriteOptions = .cog, metadata: [String: String] = [:]
 ) throws -> DSMSummary {
     let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
     let buckets = TileBuckets(cloud, grid: grid, tiling: tiling)
-    return try writeDSM(grid: grid, to: path, parameters: parameters, datum: datum, options: options) { tile in
+    return try writeDSM(grid: grid, to: path, parameters: parameters, datum: datum, options: options, metadata: metadata) { tile in
         (cloud, buckets.points(in: tile.window))
     }
 }
@@ -31,11 +31,12 @@ public func writeDSM(
 /// the out-of-core pipeline's entry, one tile's points in memory at a time.
 public func writeDSM(
     grid: DSMGrid, to path: String, parameters: RasterizationParameters = .init(), datum: VerticalDatum = .ellipsoid,
-    options: WriteOptions = .cog, points: (Tile) throws -> (PointCloud, [Int32]?)
+    options: WriteOptions = .cog, metadata extra: [String: String] = [:], points: (Tile) throws -> (PointCloud, [Int32]?)
 ) throws -> DSMSummary {
     if case .geoid = datum, grid.epsg == nil { throw DSMError.missingCRS(source: "the DSM grid") }
-    let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
-    let metadata = ["": ["VERTICAL_DATUM": datum.metadataValue, "DSM_CELL_STATISTIC": parameters.statistic.rawValue]]
+    let srs = try grid.epsg.map { try datum.spatialReference(horizontalEPSG: $0) }
+    let metadata = ["": ["VERTICAL_DATUM": datum.metadataValue, "DSM_CELL_STATISTIC": parameters.statistic.rawValue]
+        .merging(extra) { a, _ in a }]
     let writer = try RasterWriter(path: path, width: grid.width, height: grid.height, type: .float32, options: options,
                                   geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan, metadata: metadata)
     var summary = DSMSummary(grid: grid, validCells: 0, cellsWithPoints: 0)

@@ -20,6 +20,37 @@ public enum VerticalDatum: Sendable {
     }
 }
 
+extension VerticalDatum {
+    /// The EPSG code of the vertical CRS: 5773 ("EGM96 height") for an EGM96 geoid grid, nil for
+    /// the ellipsoid (the horizontal CRS's own heights) or another geoid.
+    public var verticalEPSG: Int? {
+        if case .geoid = self, metadataValue == "EGM96 geoid" { return 5773 }
+        return nil
+    }
+
+    /// The CRS of a product in this datum: the horizontal EPSG CRS, compound with the vertical
+    /// CRS when it has an EPSG code (what CARS writes, and what GDAL and QGIS read as the
+    /// heights' datum).
+    public func spatialReference(horizontalEPSG: Int) throws -> SpatialReference {
+        if let v = verticalEPSG { return try .compound(horizontalEPSG: horizontalEPSG, verticalEPSG: v) }
+        return try SpatialReference(epsg: horizontalEPSG)
+    }
+
+    /// Ellipsoidal heights of points in the EPSG CRS `epsg` converted to this datum in place
+    /// (h - N for a geoid, N at each point); unchanged for the ellipsoid.
+    /// - Throws: `RasterError` when the points cannot be converted to longitude and latitude,
+    ///   `RPCError.geoidUndefined` outside the geoid grid.
+    public func convert(heights z: inout [Double], x: [Double], y: [Double], epsg: Int) throws {
+        guard case .geoid(let geoid) = self, !z.isEmpty else { return }
+        var lon = x, lat = y, zero = [Double](repeating: 0, count: x.count)
+        if epsg != 4326 {
+            try CoordinateTransformation(from: try SpatialReference(epsg: epsg), to: try SpatialReference(epsg: 4326))
+                .transform(x: &lon, y: &lat, z: &zero)
+        }
+        for k in z.indices { z[k] -= try geoid.undulation(longitude: lon[k], latitude: lat[k]) }
+    }
+}
+
 /// Converts ellipsoidal heights of a DSM window to heights above `geoid` (H = h - N), N taken
 /// at each cell centre (converted to WGS84 longitude/latitude). NaN cells stay NaN. Per cell,
 /// so a tiled conversion equals the one-shot one.

@@ -38,7 +38,8 @@ extension HeightRange {
         guard let gt = dataset.geoTransform, gt.isNorthUp, gt.array[1] > 0, gt.array[5] < 0, let toPixel = gt.inverted() else {
             throw GeometryError.demNotGeoreferenced(dem: dem, reason: "no north-up geotransform")
         }
-        guard let crs = dataset.spatialReference else {
+        // Horizontal part only: the heights' datum is the caller's (`geoid`), never shifted by PROJ.
+        guard let crs = dataset.spatialReference?.horizontal else {
             throw GeometryError.demNotGeoreferenced(dem: dem, reason: "no coordinate reference system")
         }
         let wgs84 = try SpatialReference(epsg: 4326)

@@ -1,7 +1,11 @@
 import Raster
 
-/// Where the terrain height range of a scene comes from (issue 5: `--height H`, `--dem DEM`).
+/// Where the terrain height range of a scene comes from: measured by the sparse analysis (no
+/// prior), or given (`--height H`, `--dem DEM`), then checked by the sparse analysis.
 public enum HeightPrior: Sendable {
+    /// No prior: the heights are measured from sparse matches (`SparseAnalysis`); until then the
+    /// RPC's validity range of heights is searched.
+    case measured
     /// A known range (e.g. `HeightRange.given(2300)`).
     case range(HeightRange)
     /// A DEM read over the reference ROI's footprint (`HeightRange.fromDEM`); `geoid` when its
@@ -12,8 +16,12 @@ public enum HeightPrior: Sendable {
     /// is first taken at the RPC's mean height (`heightOffset`) and, when the DEM's range moves
     /// it, once more over the DEM's range (footprints move sideways with height).
     /// - Throws: what `HeightRange.fromDEM` throws, `RPCError` from localisation.
+    public var isMeasured: Bool { if case .measured = self { true } else { false } }
+
     public func resolve(reference: StereoImage, window: Window) throws -> HeightRange {
         switch self {
+        case .measured:
+            return try HeightRange.validity(of: reference.model)
         case .range(let range):
             return range
         case .dem(let path, let geoid, let margin):

@@ -38,6 +38,15 @@ public struct HeightRange: Sendable, Equatable, CustomStringConvertible {
         return try HeightRange(lower: height - margin, upper: height + margin, origin: "given height \(height) m ± \(margin) m")
     }
 
+    /// The RPC model's validity range of heights (offset ± scale), inside `plausible`: what a
+    /// search without prior covers.
+    /// - Throws: `GeometryError.invalidHeightRange` when it misses `plausible` altogether.
+    public static func validity(of model: RPCModel) throws -> HeightRange {
+        let d = model.groundDomain.height
+        let lower = max(d.lowerBound, plausible.lowerBound), upper = min(d.upperBound, plausible.upperBound)
+        return try HeightRange(lower: lower, upper: max(lower, upper), origin: "the RPC's validity range")
+    }
+
     public var middle: Double { (lower + upper) / 2 }
     public var span: Double { upper - lower }
     public var closedRange: ClosedRange<Double> { lower...upper }

@@ -92,7 +92,7 @@ public struct HeightRaster: Sendable {
     /// - Complexity: O(1) (25 points of each box transformed).
     public func samples(covering required: GroundBox, reading wanted: GroundBox? = nil) throws -> Window {
         let dataset = try Dataset(path: path)
-        guard let toPixel = geoTransform.inverted(), let crs = dataset.spatialReference else {
+        guard let toPixel = geoTransform.inverted(), let crs = dataset.spatialReference?.horizontal else {
             throw GeometryError.demNotGeoreferenced(dem: path, reason: "no invertible geotransform and CRS")
         }
         let wgs84 = try SpatialReference(epsg: 4326)

@@ -33,7 +33,8 @@ public struct DSMConfiguration: Sendable {
     public var roi: Window?
     /// DSM cell size, metres.
     public var resolution: Double = 0.5
-    /// Terrain height prior (ellipsoidal), e.g. `.range(try .given(2320))` or `.dem(...)`.
+    /// Terrain height prior (ellipsoidal), e.g. `.range(try .given(2320))` or `.dem(...)`;
+    /// `.measured` (no prior): the sparse analysis measures the heights.
     public var heights: HeightPrior
     /// Vertical datum of the output (ellipsoid by default).
     public var datum: VerticalDatum = .ellipsoid
@@ -91,6 +92,10 @@ public struct DSMConfiguration: Sendable {
     /// folder beside the output, removed at the end), so memory does not grow with the scene;
     /// false keeps them all in memory (the reference the out-of-core path is tested against).
     public var spillsPoints = true
+    /// The sparse analysis before the tiles: pointing corrections and measured height ranges.
+    public var sparse = SparseParameters()
+    /// Default-domain metadata the run adds to the DSM (pointing corrections, height source).
+    var outputMetadata: [String: String] = [:]
 
     public init(reference: String, secondary: String, heights: HeightPrior, output: String) {
         self.reference = reference
@@ -118,6 +123,7 @@ public struct DSMConfiguration: Sendable {
         guard rowOffsetSearch >= 1 else { throw fail("row-offset search must be at least 1 row") }
         guard !output.isEmpty else { throw fail("no output path") }
         try matching.validate()
+        try sparse.validate()
     }
 }
 
@@ -171,6 +177,12 @@ public struct DSMRunSummary: Sendable {
     /// Share of the grid's cells with a height.
     public var validShare: Double { Double(dsm.validCells) / Double(max(1, dsm.grid.width * dsm.grid.height)) }
     public var seconds: Double
+    /// What the sparse analysis found (nil when it was off), where the heights searched come
+    /// from, and what the user must be told (a contradicted prior, a failed measurement, many
+    /// points dropped for their height).
+    public var sparse: SparseAnalysis? = nil
+    public var heightSource: String = ""
+    public var warnings: [String] = []
 }
 
 /// Errors of the pipeline itself (geometry, rectification, RPC and raster errors pass through).

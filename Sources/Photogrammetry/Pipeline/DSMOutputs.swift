@@ -19,7 +19,7 @@ extension DSMPipeline {
         x.reserveCapacity(count); y.reserveCapacity(count); z.reserveCapacity(count)
         if c.confidence != nil { confidences.reserveCapacity(count) }
         let las = try c.pointCloud.map { path in
-            try LASWriter(path: path, wkt: try SpatialReference(epsg: grid.epsg ?? 4326).wkt,
+            try LASWriter(path: path, wkt: try c.datum.spatialReference(horizontalEPSG: grid.epsg ?? 4326).wkt,
                           origin: (grid.originX, grid.originY, 0))
         }
         for (part, pair) in zip(parts, pairs) where part.count > 0 {
@@ -29,12 +29,14 @@ extension DSMPipeline {
             y += projected.y
             z += projected.z
             if c.confidence != nil { confidences += part.confidences.map(Double.init) }
-            try las?.append(x: projected.x, y: projected.y, z: projected.z,
+            var lasZ = projected.z
+            if las != nil { try c.datum.convert(heights: &lasZ, x: projected.x, y: projected.y, epsg: grid.epsg ?? 4326) }
+            try las?.append(x: projected.x, y: projected.y, z: lasZ,
                             intensity: part.confidences.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) },
                             source: UInt16(pair + 1))
         }
         let cloud = PointCloud(x: x, y: y, z: z, epsg: grid.epsg)
-        let dsm = try writeDSM(cloud, grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum)
+        let dsm = try writeDSM(cloud, grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum, metadata: c.outputMetadata)
         if let path = c.confidence {
             try writeConfidence(PointCloud(x: x, y: y, z: confidences, epsg: grid.epsg), grid: grid, to: path,
                                 tileSize: c.rasterization.tileSize)
@@ -54,20 +56,22 @@ extension DSMPipeline {
     ///   one output tile's points and cells, plus `PointSpill.binBufferBytes`.
     static func writeOutputs(spill: PointSpill, grid: DSMGrid, configuration c: DSMConfiguration) throws -> DSMSummary {
         let las = try c.pointCloud.map { path in
-            try LASWriter(path: path, wkt: try SpatialReference(epsg: grid.epsg ?? 4326).wkt,
+            try LASWriter(path: path, wkt: try c.datum.spatialReference(horizontalEPSG: grid.epsg ?? 4326).wkt,
                           origin: (grid.originX, grid.originY, 0))
         }
         if let las {
             for chunk in spill.chunks {
                 guard let chunk, chunk.count > 0 else { continue }
                 let p = try spill.read(chunk)
-                try las.append(x: p.x, y: p.y, z: p.z,
+                var z = p.z
+                try c.datum.convert(heights: &z, x: p.x, y: p.y, epsg: grid.epsg ?? 4326)
+                try las.append(x: p.x, y: p.y, z: z,
                                intensity: p.confidences.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) },
                                source: UInt16(chunk.pair + 1))
             }
         }
         try spill.binByTile(try rasterizationTiling(grid: grid, parameters: c.rasterization))
-        let dsm = try writeDSM(grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum) { tile in
+        let dsm = try writeDSM(grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum, metadata: c.outputMetadata) { tile in
             (try spill.bin(tile.index).cloud, nil)
         }
         if let path = c.confidence {

@@ -19,6 +19,14 @@ public struct DSMLayout: Sendable, Equatable, Codable {
     /// Pair k's ROI in the reference, `[x, y, width, height]`.
     public var pairROIs: [[Int]]
     public var tileSize: Int
+    /// Each view's pointing correction `[column, row]` (pixels, added to its projections), the
+    /// reference first, from the sparse analysis run once for the request
+    /// (`SparseAnalysis.applied`); nil: no sparse analysis.
+    public var corrections: [[Double]]?
+    /// Each tile job's height range `[lower, upper]`, in `jobs` order; nil: `lowerHeight...upperHeight`.
+    public var tileHeights: [[Double]]?
+    /// Where the heights come from, and the pointing corrections, as the DSM's metadata.
+    public var metadata: [String: String]?
 
     public func grid() throws -> DSMGrid {
         try DSMGrid(originX: originX, originY: originY, resolution: resolution, width: width, height: height, epsg: epsg)
@@ -26,8 +34,25 @@ public struct DSMLayout: Sendable, Equatable, Codable {
 
     var windows: [Window] { pairROIs.map { Window(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) } }
     var heights: ClosedRange<Double> { lowerHeight...upperHeight }
-    /// The tile jobs of the whole request, in `DSMPipeline.run`'s order.
-    var jobs: [TileJob] { DSMPipeline.tileJobs(pairROIs: windows, tileSize: tileSize) }
+    /// The tile jobs of the whole request, in `DSMPipeline.run`'s order, with their heights.
+    var jobs: [TileJob] {
+        var jobs = DSMPipeline.tileJobs(pairROIs: windows, tileSize: tileSize) { [heights] _ in heights }
+        if let tileHeights, tileHeights.count == jobs.count {
+            for k in jobs.indices where tileHeights[k].count == 2 && tileHeights[k][0] <= tileHeights[k][1] {
+                jobs[k].heights = tileHeights[k][0]...tileHeights[k][1]
+            }
+        }
+        return jobs
+    }
+
+    /// The views with the layout's pointing corrections applied.
+    func corrected(reference: StereoImage, secondaries: [StereoImage]) -> (reference: StereoImage, secondaries: [StereoImage]) {
+        guard let corrections, corrections.count == secondaries.count + 1, corrections.allSatisfy({ $0.count == 2 }) else {
+            return (reference, secondaries)
+        }
+        let t = corrections.map { SIMD2($0[0], $0[1]) }
+        return (SparseAnalysis.translated(reference, by: t[0]), zip(secondaries, t.dropFirst()).map { SparseAnalysis.translated($0, by: $1) })
+    }
 
     /// Reference pixels matched, all pairs together (what a split threshold compares).
     public var pixels: Int { windows.reduce(0) { $0 + $1.pixelCount } }
@@ -78,7 +103,10 @@ extension DSMPipeline {
         return DSMLayout(originX: g.originX, originY: g.originY, resolution: g.resolution, width: g.width, height: g.height,
                          epsg: g.epsg, lowerHeight: p.geometry.heights.lower, upperHeight: p.geometry.heights.upper,
                          pairROIs: p.geometry.pairs.map { [$0.roi.x, $0.roi.y, $0.roi.width, $0.roi.height] },
-                         tileSize: p.plan.tileSize)
+                         tileSize: p.plan.tileSize,
+                         corrections: p.sparse.map { $0.applied.map { [$0.x, $0.y] } },
+                         tileHeights: p.jobs.map { [$0.heights.lowerBound, $0.heights.upperBound] },
+                         metadata: outputMetadata(sparse: p.sparse, heightSource: p.heights.source, reference: c.reference))
     }
 
     /// One part of a fanned-out request: matches and triangulates the jobs whose tile starts in
@@ -96,8 +124,9 @@ extension DSMPipeline {
     ) throws -> DSMPartSummary {
         let start = Date()
         try c.validate()
-        let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
-        let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
+        let (reference, secondaries) = layout.corrected(
+            reference: try StereoImage.load(c.reference, model: c.referenceRPC),
+            secondaries: try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) })
         guard secondaries.count == layout.pairROIs.count else {
             throw DSMPipelineError.invalidConfiguration("the layout has \(layout.pairROIs.count) pairs, the configuration \(secondaries.count)")
         }
@@ -112,7 +141,7 @@ extension DSMPipeline {
         let spill = try PointSpill(besideOutput: path, grid: grid, jobs: jobs.count)
         defer { spill.remove() }
         let parts = try matchTiles(jobs, workers: max(1, min(plan.workers, jobs.count)), reference: reference, secondaries: secondaries,
-                                   heights: layout.heights, configuration: c, store: nil, spill: spill, start: start, redo: false,
+                                   configuration: c, store: nil, spill: spill, start: start, redo: false,
                                    progress: progress, isCancelled: isCancelled)
         let entries = indices.indices.map { k in
             PointSpill.FileEntry(job: indices[k], pair: jobs[k].pair, count: parts[k].count, rowOffset: parts[k].rowOffset)
@@ -146,15 +175,18 @@ extension DSMPipeline {
         }
         var parts = found.map { $0! }
         if c.correctRowOffset, parts.contains(where: { $0.rowOffset == nil }) {
-            let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
-            let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
+            let (reference, secondaries) = layout.corrected(
+                reference: try StereoImage.load(c.reference, model: c.referenceRPC),
+                secondaries: try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) })
             redoWithPairRowOffset(&parts, jobs: jobs, workers: max(1, c.threads ?? ProcessInfo.processInfo.activeProcessorCount),
-                                  reference: reference, secondaries: secondaries, heights: layout.heights, configuration: c,
+                                  reference: reference, secondaries: secondaries, configuration: c,
                                   store: nil, spill: spill)
         }
         guard parts.contains(where: { $0.count > 0 }) else {
             throw DSMPipelineError.noPoints(roi: layout.windows.first ?? Window(x: 0, y: 0, width: 0, height: 0))
         }
+        var c = c
+        c.outputMetadata = layout.metadata ?? [:]
         return try writeOutputs(spill: spill, grid: grid, configuration: c)
     }
 }

@@ -6,8 +6,10 @@ import Synchronization
 /// The phases of `DSMPipeline.run`, shared with the fanned-out run (`DSMPipeline+FanOut.swift`):
 /// prepare (geometry, grid, plan, tile jobs), match the tiles, then rasterise (`DSMOutputs.swift`).
 extension DSMPipeline {
-    /// What a run settles before matching: the images, the geometry (ROI, height range), the DSM
-    /// grid, the memory plan and the tile jobs (pairs × reference tiles, in this order).
+    /// What a run settles before matching: the images (the secondaries with their pointing
+    /// corrections), the geometry (ROI, height range), the DSM grid, the memory plan, the tile
+    /// jobs (pairs × reference tiles, in this order, each with its height range), and what the
+    /// sparse analysis found.
     struct Preparation {
         let reference: StereoImage
         let secondaries: [StereoImage]
@@ -15,26 +17,42 @@ extension DSMPipeline {
         let grid: DSMGrid
         let plan: MemoryPlan
         let jobs: [TileJob]
+        let sparse: SparseAnalysis?
+        let heights: HeightDecision
     }
 
     static func prepare(_ c: DSMConfiguration) throws -> Preparation {
-        let reference = try StereoImage.load(c.reference, model: c.referenceRPC)
-        let secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
-        let geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
+        var reference = try StereoImage.load(c.reference, model: c.referenceRPC)
+        var secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
+        var geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
+        var sparse: SparseAnalysis?
+        let decision: HeightDecision
+        if c.sparse.enabled {
+            let s = try SparseAnalysis.run(reference: reference, secondaries: secondaries, pairROIs: geometry.pairs.map(\.roi),
+                                           heights: geometry.heights.closedRange, parameters: c.sparse)
+            (reference, secondaries) = s.corrected(reference: reference, secondaries: secondaries)
+            decision = try HeightDecision.decide(prior: c.heights, searched: geometry.heights, measured: s.heights, parameters: c.sparse)
+            // The overlap again over the measured range, with the corrected models.
+            geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: .range(decision.range), roi: c.roi)
+            sparse = s
+        } else {
+            decision = HeightDecision.unmeasured(prior: c.heights, searched: geometry.heights)
+        }
         // The DSM grid first: the points are projected onto it as their tiles finish.
         let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
         let pairROIs = geometry.pairs.map(\.roi)
         let plan = try memoryPlan(c, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
                                   heights: geometry.heights.closedRange, grid: grid)
         // Each pair has its own part of the reference (its ROI); the same tile grid for all.
-        let jobs = tileJobs(pairROIs: pairROIs, tileSize: plan.tileSize)
-        return Preparation(reference: reference, secondaries: secondaries, geometry: geometry, grid: grid, plan: plan, jobs: jobs)
+        let jobs = tileJobs(pairROIs: pairROIs, tileSize: plan.tileSize, heights: decision.tile)
+        return Preparation(reference: reference, secondaries: secondaries, geometry: geometry, grid: grid, plan: plan, jobs: jobs,
+                           sparse: sparse, heights: decision)
     }
 
     /// Pair k's ROI cut into tiles of `tileSize`, pair after pair: the jobs' order, which is the
-    /// order the points are fused in.
-    static func tileJobs(pairROIs: [Window], tileSize: Int) -> [TileJob] {
-        pairROIs.indices.flatMap { p in tiles(of: pairROIs[p], size: tileSize).map { TileJob(pair: p, tile: $0) } }
+    /// order the points are fused in; each tile searches `heights(tile)`.
+    static func tileJobs(pairROIs: [Window], tileSize: Int, heights: (Window) -> ClosedRange<Double>) -> [TileJob] {
+        pairROIs.indices.flatMap { p in tiles(of: pairROIs[p], size: tileSize).map { TileJob(pair: p, tile: $0, heights: heights($0)) } }
     }
 
     /// The tile side and the tiles in flight that keep the peak memory under the limit.
@@ -59,7 +77,7 @@ extension DSMPipeline {
     /// only when spilled).
     /// - Throws: `DSMPipelineError.cancelled` when `isCancelled` answered true, `.tilesFailed`.
     static func matchTiles(
-        _ jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage], heights: ClosedRange<Double>,
+        _ jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage],
         configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?, start: Date, redo: Bool = true,
         progress: (@Sendable (DSMProgress) -> Void)?, isCancelled: (@Sendable () -> Bool)?
     ) throws -> [TilePoints] {
@@ -79,7 +97,7 @@ extension DSMPipeline {
                 let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard k < total else { break }
                 let job = jobs[k], secondary = secondaries[job.pair]
-                let outcome = runJob(job, reference: reference, secondary: secondary, heights: heights,
+                let outcome = runJob(job, reference: reference, secondary: secondary, heights: job.heights,
                                      configuration: c, workspace: workspace, store: store)
                     .flatMap { points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }
                 let done = state.withLock { s -> Int in
@@ -104,7 +122,7 @@ extension DSMPipeline {
         // Tiles whose own row offset could not be measured: again, with their pair's median.
         if c.correctRowOffset && redo {
             redoWithPairRowOffset(&parts, jobs: jobs, workers: workers, reference: reference, secondaries: secondaries,
-                                  heights: heights, configuration: c, store: store, spill: spill)
+                                  configuration: c, store: store, spill: spill)
         }
         return parts
     }

@@ -41,16 +41,21 @@ public enum DSMPipeline {
             }
         }
         let prep = try prepare(c)
+        var c = c
+        c.outputMetadata = outputMetadata(sparse: prep.sparse, heightSource: prep.heights.source, reference: c.reference)
         let (reference, secondaries, geometry, grid, plan, jobs) = (prep.reference, prep.secondaries, prep.geometry, prep.grid, prep.plan, prep.jobs)
         let roi = geometry.roi
         let heights = geometry.heights
-        let store = try c.keepTiles.map { try TileStore(folder: $0, configuration: c, heights: heights.closedRange) }
+        let store = try c.keepTiles.map {
+            try TileStore(folder: $0, configuration: c, heights: heights.closedRange,
+                          corrections: prep.sparse?.applied.map { [$0.x, $0.y] } ?? [])
+        }
         // The points on disk, binned by output tile after the matching; removed whatever happens.
         let spill = c.spillsPoints ? try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count) : nil
         defer { spill?.remove() }
         let workers = max(1, min(plan.workers, jobs.count))
         let parts = try matchTiles(jobs, workers: workers, reference: reference, secondaries: secondaries,
-                                   heights: heights.closedRange, configuration: c, store: store, spill: spill,
+                                   configuration: c, store: store, spill: spill,
                                    start: start, progress: progress, isCancelled: isCancelled)
 
         let count = parts.reduce(0) { $0 + $1.count }
@@ -62,6 +67,13 @@ public enum DSMPipeline {
         }
 
         let offsets = parts.filter { !$0.rowOffsetFromPair }.compactMap(\.rowOffset).sorted()
+        let matched = parts.reduce(0) { $0 + $1.matched }, rejectedHeight = parts.reduce(0) { $0 + $1.rejectedHeight }
+        var warnings = prep.heights.warnings
+        if matched > 0, Double(rejectedHeight) > 0.02 * Double(matched) {
+            warnings.append(String(format: "%d matched pixels (%.1f %%) fell outside their tile's height range and were dropped: "
+                                   + "the range (%@) may be too narrow", rejectedHeight, 100 * Double(rejectedHeight) / Double(matched),
+                                   prep.heights.source))
+        }
         var perPair = [Int](repeating: 0, count: secondaries.count)
         for (job, part) in zip(jobs, parts) { perPair[job.pair] += part.count }
         return DSMRunSummary(
@@ -74,7 +86,8 @@ public enum DSMPipeline {
             roiPixels: geometry.pairs.reduce(0) { $0 + $1.roi.pixelCount }, matchedPixels: parts.reduce(0) { $0 + $1.matched }, points: count,
             rejectedResidual: parts.reduce(0) { $0 + $1.rejectedResidual },
             rejectedHeight: parts.reduce(0) { $0 + $1.rejectedHeight },
-            dsm: dsm, seconds: Date().timeIntervalSince(start))
+            dsm: dsm, seconds: Date().timeIntervalSince(start), sparse: prep.sparse, heightSource: prep.heights.source,
+            warnings: warnings)
     }
 
     /// Recomputes, in parallel, the tiles whose row offset could not be measured, applying the
@@ -83,7 +96,7 @@ public enum DSMPipeline {
     /// measured tile, or a recomputation that fails, keeps the uncorrected tile.
     static func redoWithPairRowOffset(
         _ parts: inout [TilePoints], jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage],
-        heights: ClosedRange<Double>, configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?
+        configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?
     ) {
         var medians: [Int: Double] = [:]
         for pair in Set(jobs.map(\.pair)) {
@@ -102,7 +115,7 @@ public enum DSMPipeline {
                 guard r < redo.count else { break }
                 let k = redo[r], job = jobs[k]
                 // A tile whose new points cannot be spilled keeps its first ones (as a failed redo does).
-                if case .success(let points) = runJob(job, reference: reference, secondary: secondaries[job.pair], heights: heights,
+                if case .success(let points) = runJob(job, reference: reference, secondary: secondaries[job.pair], heights: job.heights,
                                                       configuration: c, workspace: workspace, store: store,
                                                       fallbackRowOffset: pairMedians[job.pair])
                     .flatMap({ points in Result { try spill.map { try $0.keep(points, job: k, pair: job.pair) } ?? points } }) {

@@ -37,6 +37,8 @@ struct TileJob: Sendable {
     /// Index of the secondary in `DSMConfiguration.secondaryImages` (0 for the first).
     var pair: Int
     var tile: Window
+    /// The ellipsoidal heights this tile searches.
+    var heights: ClosedRange<Double>
 }
 
 extension DSMPipeline {

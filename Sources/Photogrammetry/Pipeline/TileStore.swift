@@ -19,7 +19,7 @@ struct TileStore: Sendable {
 
     /// Creates the folder when missing.
     /// - Throws: `DSMPipelineError.invalidConfiguration` when it cannot be created.
-    init(folder: String, configuration c: DSMConfiguration, heights: ClosedRange<Double>) throws {
+    init(folder: String, configuration c: DSMConfiguration, heights: ClosedRange<Double>, corrections: [[Double]] = []) throws {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
@@ -29,7 +29,7 @@ struct TileStore: Sendable {
         // Everything a tile's points depend on (not the resolution, datum or outputs).
         let settings = [
             c.reference, c.referenceRPC ?? "", c.secondaryImages.map { "\($0.path)|\($0.rpc ?? "")" }.joined(separator: ";"),
-            "\(heights)", "\(c.matching)", "\(c.rectification)", "\(c.correctRowOffset)", "\(c.rowOffsetStep)",
+            "\(heights)", "\(corrections)", "\(c.matching)", "\(c.rectification)", "\(c.correctRowOffset)", "\(c.rowOffsetStep)",
             "\(c.rowOffsetSearch)", "\(c.maxResidual)", "\(c.heightTolerance)",
         ].joined(separator: "\n")
         fingerprint = fnv1a(settings)
