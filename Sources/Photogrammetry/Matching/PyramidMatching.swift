@@ -23,6 +23,18 @@ extension StereoMatcher {
     /// Images with a side under this many pixels are searched in full (a coarse level of under 32
     /// pixels holds too little context for SGM).
     public static let pyramidMinimumSide = 64
+    /// Below `pyramidMinimumSide`, a range too wide for the full search's smallest tile still
+    /// goes coarse to fine while the image keeps this many pixels a side.
+    static let pyramidFloorSide = 12
+
+    /// Whether the full search of a `width` x `height` pair over `range` fits `memoryLimit` in
+    /// `matchTiled`'s smallest tile (16 pixels and the margins, and the columns the range reaches).
+    static func fullSearchFits(width: Int, height: Int, range: ClosedRange<Int>, memoryLimit: Int) -> Bool {
+        let rows = min(height, 16 + 2 * tileMargin)
+        let columns = min(width, 16 + max(range.upperBound, 0) - min(range.lowerBound, 0) + 2 * tileMargin)
+        return estimatedBytes(width: columns, height: rows, disparityCount: range.count) <= memoryLimit
+    }
+
     /// Kept side of the fine-level tiles (each has its own window). Measured on Cones and the
     /// 2000x2000 pair (CPU time, loaded machine): 512 about 10 % below 256 and 25 % below 128;
     /// smaller tiles narrow the windows but add more context pixels, whose per-pixel work
@@ -54,7 +66,12 @@ extension StereoMatcher {
         let (width, height) = (left.width, left.height)
         let lowest = max(disparities.lowerBound, -(width - 1)), highest = min(disparities.upperBound, width - 1)
         guard lowest <= highest else { return .allNaN(width: width, height: height) }
-        if highest - lowest + 1 < pyramidMinimumRange || min(width, height) < pyramidMinimumSide {
+        // A small image is searched in full, unless even the full search's smallest tile would
+        // not fit the budget (a very wide range): then coarser levels while they keep some rows.
+        let small = min(width, height) < pyramidMinimumSide
+        if highest - lowest + 1 < pyramidMinimumRange
+            || (small && (fullSearchFits(width: width, height: height, range: lowest...highest, memoryLimit: parameters.memoryLimit)
+                          || min(width, height) < pyramidFloorSide)) {
             return try matchTiled(left: left, right: right, disparities: lowest...highest, parameters: full,
                                   nodata: nodata, workspace: workspace)
         }

@@ -28,8 +28,12 @@ extension DSMPipeline {
         var sparse: SparseAnalysis?
         let decision: HeightDecision
         if c.sparse.enabled {
+            // A given prior is checked, not trusted: the sparse step searches it and the RPC's
+            // whole validity range, so that a wrong prior shows.
+            let validity = try HeightRange.validity(of: reference.model)
+            let searched = min(validity.lower, geometry.heights.lower)...max(validity.upper, geometry.heights.upper)
             let s = try SparseAnalysis.run(reference: reference, secondaries: secondaries, pairROIs: geometry.pairs.map(\.roi),
-                                           heights: geometry.heights.closedRange, parameters: c.sparse)
+                                           heights: searched, parameters: c.sparse)
             (reference, secondaries) = s.corrected(reference: reference, secondaries: secondaries)
             decision = try HeightDecision.decide(prior: c.heights, searched: geometry.heights, measured: s.heights, parameters: c.sparse)
             // The overlap again over the measured range, with the corrected models.

@@ -68,7 +68,7 @@ public enum DSMPipeline {
 
         let offsets = parts.filter { !$0.rowOffsetFromPair }.compactMap(\.rowOffset).sorted()
         let matched = parts.reduce(0) { $0 + $1.matched }, rejectedHeight = parts.reduce(0) { $0 + $1.rejectedHeight }
-        var warnings = prep.heights.warnings
+        var warnings = (prep.sparse?.warnings ?? []) + prep.heights.warnings
         if matched > 0, Double(rejectedHeight) > 0.02 * Double(matched) {
             warnings.append(String(format: "%d matched pixels (%.1f %%) fell outside their tile's height range and were dropped: "
                                    + "the range (%@) may be too narrow", rejectedHeight, 100 * Double(rejectedHeight) / Double(matched),

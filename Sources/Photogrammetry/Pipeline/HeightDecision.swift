@@ -4,7 +4,7 @@ import Raster
 /// measurement: the whole ROI's range (`range`), each tile's (`tile`), where they come from, and
 /// the warnings a user must see (a prior the matches contradict, a measurement that failed).
 /// A given prior is checked, never trusted blindly: when the matches put the terrain outside it,
-/// the range is widened to hold them and a warning gives both ranges.
+/// the measured ranges replace it and a warning gives both.
 struct HeightDecision: Sendable {
     /// The whole ROI's range (the DSM grid's footprint, the memory plan).
     let range: HeightRange
@@ -51,11 +51,12 @@ struct HeightDecision: Sendable {
         let tolerance = max(10, 2 * measured.precision)
         let given = searched.closedRange
         if core.lowerBound < given.lowerBound - tolerance || core.upperBound > given.upperBound + tolerance {
-            let lower = min(given.lowerBound, global.lowerBound), upper = max(given.upperBound, global.upperBound)
-            let range = try HeightRange(lower: lower, upper: upper, origin: "\(searched.origin), widened to the \(samples)")
+            // Contradicted: the measurement replaces the prior.
+            let lower = global.lowerBound, upper = global.upperBound
+            let range = try HeightRange(lower: lower, upper: upper, origin: "\(samples) (contradicting the \(searched.origin))")
             let warning = "the sparse matches put the terrain at \(metres(core.lowerBound))...\(metres(core.upperBound)) m, outside "
                 + "the given range \(metres(given.lowerBound))...\(metres(given.upperBound)) m (\(searched.origin)): searching "
-                + "\(metres(lower))...\(metres(upper)) m instead; check the prior (ellipsoid or geoid heights?)"
+                + "the measured \(metres(lower))...\(metres(upper)) m instead; check the prior (ellipsoid or geoid heights?)"
             return HeightDecision(range: range, tile: { measured.range(for: $0, fallback: global) }, source: range.origin,
                                   warnings: [warning])
         }

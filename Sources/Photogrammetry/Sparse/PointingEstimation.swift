@@ -14,6 +14,11 @@ import Synchronization
 enum PointingEstimation {
     /// Across-curve residuals under this are never outliers (pixels: the refinement's precision).
     static let inlierFloor = 0.5
+    /// A secondary whose matches stray more than this (NMAD, pixels) across the epipolar lines
+    /// after its translation, or whose robust affine fit changes by more than `maxAffineSpan`
+    /// pixels over the matches, does not fit its RPC: an error, not a correction.
+    static let maxSpread = 1.0
+    static let maxAffineSpan = 3.0
 
     struct Observation {
         var tie: Int
@@ -55,7 +60,10 @@ enum PointingEstimation {
             let residuals = kept.filter { $0.pair == k }.map { $0.fit.across - ($0.fit.normal * t).sum() }
             let c = PointingCorrection(image: secondaries[k].path, column: t.x, row: t.y, matches: counts[k], found: stats[k].found,
                                        misfit: stats[k].misfit, spread: RobustStatistics.nmad(residuals), affineSpan: stats[k].affineSpan)
-            if c.magnitude > maxPointingError || c.affineSpan > maxPointingError {
+            // A pair whose RPCs describe its images leaves, after a translation, only the
+            // matching error across the epipolar lines (0.04-0.2 px NMAD measured on five
+            // pairs, affine part under 0.1 px); a wrong model leaves a systematic field.
+            if c.magnitude > maxPointingError || c.affineSpan > max(maxAffineSpan, maxPointingError / 10) || c.spread > maxSpread {
                 throw SparseError.rpcMisfit(reference: reference.path, secondary: secondaries[k].path,
                                             misfit: max(c.magnitude, c.affineSpan), spread: c.spread, matches: c.matches,
                                             limit: maxPointingError)

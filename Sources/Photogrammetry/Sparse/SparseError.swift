@@ -13,9 +13,10 @@ public enum SparseError: Error, CustomStringConvertible, Sendable, Equatable {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         switch self {
         case .rpcMisfit(let reference, let secondary, let misfit, let spread, let matches, let limit):
-            return "the RPCs of \(reference) and \(secondary) disagree with their images: \(matches) sparse matches lie "
-                + "\(f(misfit)) px from where the RPCs put them (spread \(f(spread)) px), beyond the \(f(limit)) px a pointing "
-                + "error can explain; check that each image carries its own RPC (or raise --max-pointing-error)"
+            return "the RPCs of \(reference) and \(secondary) disagree with their images: \(matches) sparse matches lie up to "
+                + "\(f(misfit)) px from their epipolar lines and stray \(f(spread)) px (NMAD) around the best translation, which a "
+                + "pointing error (up to \(f(limit)) px, about 0.2 px of spread) cannot explain; check that each image carries its "
+                + "own RPC"
         case .noStereo(let reference, let secondary, let convergence):
             return "\(reference) and \(secondary) see the scene from the same direction (convergence "
                 + String(format: "%.3f", convergence) + "°): no parallax, no heights; are they the same image?"
