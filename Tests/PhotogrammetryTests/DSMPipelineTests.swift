@@ -210,6 +210,38 @@ struct DSMPipelineCommandTests {
         #expect(dsm.metadata()["POINTING_CORRECTION_0"] != nil && dsm.metadata()["POINTING_CORRECTION_1"] != nil)
     }
 
+    @Test("An image carrying another view's RPC (img_02 with img_03's): an error naming both and the misfit, no file")
+    func mismatchedRPC() throws {
+        let triplet = "s2p_marseille_triplet/input_triplet/"
+        let r = try run([try SampleData.path(triplet + "img_02.tif"), try SampleData.path(triplet + "img_01.tif"),
+                         "--rpc1", try SampleData.path(triplet + "img_03.tif"), "--roi", "300,300,400,400"])
+        // Measured: 957 matches, 4.5 px affine part and 1.7 px NMAD around the translation
+        // (a right RPC: under 0.1 and 0.2 px).
+        #expect(r.status != 0 && r.err.contains("disagree") && r.err.contains("img_01.tif"), "\(r.err)")
+        #expect(!r.wrote)
+    }
+
+    @Test("The same image twice: an error saying so, no file")
+    func identicalImages() throws {
+        let r = try run([try img1, try img1])
+        #expect(r.status != 0 && r.err.contains("same direction"), "\(r.err)")
+        #expect(!r.wrote)
+    }
+
+    @Test("A prior 500 m too low: a warning with both ranges, and the DSM at the right heights")
+    func priorTooLow() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        let output = folder + "/dsm.tif"
+        let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")
+        let r = try DSMRunProcess.run(["dsm", try img1, img2, "-o", output, "--roi", "400,400,200,200", "--height", "1820"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("warning: the sparse matches put the terrain at") && r.err.contains("1720.0...1920.0"), "\(r.err)")
+        let c = try DSMComparison.compare(dsm: output, reference: try SampleData.path("s2p_reunion_pair/expected_output/pair/dsm.tif"))
+        // The terrain is 2270-2376 m: compared with s2p's DSM where both have cells.
+        #expect(abs(c.median) < 0.3 && c.common > 30_000, "\(c)")
+    }
+
     @Test("Both --height and --dem, or --no-sparse without either: usage errors")
     func conflictingHeights() throws {
         let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")

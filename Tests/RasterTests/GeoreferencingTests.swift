@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Raster
 
@@ -30,5 +31,24 @@ struct GeoreferencingTests {
         #expect(SpatialReference.utmEPSG(longitude: 55.65, latitude: -21.23) == 32740)
         #expect(SpatialReference.utmEPSG(longitude: 5.16, latitude: 44.2) == 32631)
         #expect(throws: RasterError.self) { try SpatialReference("not a crs at all") }
+    }
+
+    @Test("A compound CRS (UTM + EGM96 height): its horizontal EPSG, vertical EPSG and name, stripped to horizontal")
+    func compound() throws {
+        let c = try SpatialReference.compound(horizontalEPSG: 32631, verticalEPSG: 5773)
+        #expect(c.isCompound && c.epsg == 32631 && c.verticalEPSG == 5773, "\(c.wkt)")
+        #expect(c.verticalName?.contains("EGM96") == true)
+        let h = try #require(c.horizontal)
+        #expect(!h.isCompound && h.epsg == 32631 && h.verticalEPSG == nil)
+        #expect(try SpatialReference(epsg: 32631).isCompound == false)
+        // Written to a file and read back, the vertical part stays.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("relief-compound-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try writeRaster(ImageBuffer<Float>(width: 4, height: 4, filledWith: 1), to: folder + "/c.tif",
+                        geoTransform: GeoTransform(originX: 500_000, originY: 4_900_000, pixelWidth: 1, pixelHeight: -1),
+                        spatialReference: c)
+        let back = try #require(try Dataset(path: folder + "/c.tif").spatialReference)
+        #expect(back.isCompound && back.epsg == 32631 && back.verticalEPSG == 5773, "\(back.wkt)")
     }
 }
