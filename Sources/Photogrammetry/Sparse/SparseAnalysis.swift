@@ -126,7 +126,11 @@ public struct SparseAnalysis: Sendable {
         // The refined matches' heights (exact, few) bound the coarse samples (many, some wrong):
         // samples far outside the matches' extent are dropped.
         let tieHeights = triangulate(ties, reference: views.reference, secondaries: corrected).sorted()
-        if tieHeights.count >= p.minimumMatches {
+        if tieHeights.count < p.minimumMatches {
+            // Without refined matches to bound them, the coarse heights are not to be trusted
+            // (a textureless or cloudy image still gives the coarse matcher some disparities).
+            values.removeAll()
+        } else {
             let a = RobustStatistics.percentile(sorted: tieHeights, 1), b = RobustStatistics.percentile(sorted: tieHeights, 99)
             let pad = max(p.sampleBoundMargin, b - a)
             var kept = 0
