@@ -79,7 +79,7 @@ func refineCorrespondence(
     guard norm > 1e-9 * Double(n) * max(1, mean * mean) else { return nil }
 
     /// The ZNCC over offsets -s...s (both axes) of the secondary warped around `centre`.
-    func scores(around centre: SIMD2<Double>, search s: Int) -> [Double]? {
+    func scores(around centre: SIMD2<Double>, search s: Int) -> [Double] {
         let half = r + s, gridSide = 2 * half + 1
         var grid = [Double](repeating: .nan, count: gridSide * gridSide)
         for j in -half...half {
@@ -120,7 +120,7 @@ func refineCorrespondence(
         return min(0.5, max(-0.5, 0.5 * (a - c) / curvature))
     }
 
-    guard let first = scores(around: p2, search: s) else { return nil }
+    let first = scores(around: p2, search: s)
     let searchSide = 2 * s + 1
     guard let k = first.indices.max(by: { first[$0] < first[$1] }), first[k] >= minimumCorrelation else { return nil }
     let bx = k % searchSide - s, by = k / searchSide - s
@@ -130,7 +130,7 @@ func refineCorrespondence(
     let fy = Double(by) + vertex(at(bx, by - 1), at(bx, by), at(bx, by + 1))
     let refined = p2 + warp.apply(fx, fy)
     // Once more around the refined point: offsets of one warped pixel each side.
-    guard let second = scores(around: refined, search: 1) else { return nil }
+    let second = scores(around: refined, search: 1)
     let centre = second[4]
     guard centre >= minimumCorrelation else { return nil }
     let gx = vertex(second[3], centre, second[5]), gy = vertex(second[1], centre, second[7])
