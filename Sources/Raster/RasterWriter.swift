@@ -46,6 +46,7 @@ public final class RasterWriter {
                               message: "metadata domain '\(domain)' cannot be kept in a COG by GDAL 3.6: use the default domain")
         }
         try RasterWriter.checkOutputFolder(of: path)
+        if options.format == .cog { try RasterWriter.checkSpace(forStaging: width * height * bands * type.size, of: path) }
         stagingPath = RasterWriter.temporaryName(for: path, tag: options.format == .cog ? "stage" : "tmp")
         Staging.register(stagingPath)
 
@@ -175,7 +176,7 @@ public final class RasterWriter {
         GDALClose(h)
         handle = nil
         if CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
-            let error = GDALCall.error(.commitFailed, path: path, "flushing the data to disk failed")
+            let error = GDALCall.error(.commitFailed, path: path, "flushing the data to disk failed" + RasterWriter.spaceNote(of: path))
             abort()
             throw error
         }
@@ -241,6 +242,31 @@ public final class RasterWriter {
     static func temporaryName(for path: String, tag: String) -> String {
         if !path.hasPrefix("/vsi") { Staging.removeStale(besideOutput: path) }
         return Staging.name(besideOutput: path, tag: tag)
+    }
+
+    /// The bytes free for this user on the file system of `path`'s folder (nil: unknown).
+    static func freeBytes(besidePath path: String) -> Int? {
+        guard !path.hasPrefix("/vsi") else { return nil }
+        var info = statvfs()
+        guard statvfs(URL(fileURLWithPath: path).deletingLastPathComponent().path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// A COG is staged uncompressed (`bytes`) beside its output: refused at once, with the
+    /// estimate, when the file system cannot hold that much.
+    private static func checkSpace(forStaging bytes: Int, of path: String) throws {
+        guard let free = freeBytes(besidePath: path), free < bytes else { return }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        throw RasterError(.createFailed, path: path, message: String(
+            format: "not enough disk space: the output is staged uncompressed (about %.1f MiB) and %@ has %.1f MiB free",
+            Double(bytes) / 1_048_576, folder, Double(free) / 1_048_576))
+    }
+
+    /// ", with N MiB free in FOLDER" when the disk looks full (under 1 MiB free), else "".
+    private static func spaceNote(of path: String) -> String {
+        guard let free = freeBytes(besidePath: path), free < 1 << 20 else { return "" }
+        return String(format: " (the disk is full: %.1f KiB free in %@)", Double(free) / 1024,
+                      URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     private static func checkOutputFolder(of path: String) throws {

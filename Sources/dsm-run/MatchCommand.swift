@@ -71,7 +71,7 @@ struct MatchCommand: ParsableCommand {
         try NumberChecks.check(speckleRange, "--speckle-range", in: 0...10_000, unit: "pixels")
         try NumberChecks.check(speckleSize, "--speckle-size", in: 0...100_000_000, unit: "pixels")
         try NumberChecks.check(band, "--band", in: 1...100_000)
-        try NumberChecks.check(memoryMiB, "--memory", in: 16...1_048_576, unit: "MiB")
+        try NumberChecks.check(memoryMiB, "--memory", in: 1...1_048_576, unit: "MiB")
         if let nodata, nodata.isInfinite { throw ValidationError("--nodata must be a finite number or nan, got \(nodata)") }
         do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
         guard SubpixelMethod(rawValue: subpixel) != nil else {

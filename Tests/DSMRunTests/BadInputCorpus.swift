@@ -167,7 +167,7 @@ let badInputCorpus: [Case] = [
     c("match F/L.tif F/S.tif --disparity 0:4 -o O/m.tif", 1, "size"),
     c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --band 0", 64, "--band must be in"),
     c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --band 3", 1, "band"),
-    c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --memory 0", 64, "--memory must be in 16...1048576 MiB"),
+    c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --memory 0", 64, "--memory must be in 1...1048576 MiB"),
     c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --speckle-range nan", 64, "--speckle-range must be a number"),
     c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --gradient-weight inf", 64, "--gradient-weight must be a number"),
     c("match F/L.tif F/R.tif --disparity 0:4 -o O/m.tif --nodata inf", 64, "--nodata must be a finite number or nan"),

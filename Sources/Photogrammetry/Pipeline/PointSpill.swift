@@ -115,6 +115,13 @@ final class PointSpill: @unchecked Sendable {
     /// - Complexity: O(n · b) time for n points, b ≤ 4 bins a point (1 unless it lies in a halo);
     ///   memory: one chunk plus `binBufferBytes` of write buffers.
     func binByTile(_ tiling: Tiling) throws {
+        do { try writeBins(tiling) } catch let error as DSMPipelineError { throw error } catch {
+            // Foundation's file errors (a full disk) named in the run's terms, not as NSError dumps.
+            throw DSMPipelineError.invalidConfiguration("cannot write the temporary point bins in \(folder): \(error.localizedDescription)")
+        }
+    }
+
+    private func writeBins(_ tiling: Tiling) throws {
         self.tiling = tiling
         let bins = tiling.count
         let flushAt = max(4096, Self.binBufferBytes / max(1, bins))

@@ -16,7 +16,7 @@ public enum RectificationError: Error, CustomStringConvertible, Sendable, Equata
     public var description: String {
         switch self {
         case .degenerateCorrespondences(let count, let reason):
-            "no stereo geometry between the two images (the affine fundamental matrix of \(count) RPC correspondence(s) is undetermined: "
+            "no stereo geometry between the two images (the affine fundamental matrix from \(count) correspondence(s) of the RPCs is undetermined: "
                 + "\(reason)); the images may be the same view (identical images or RPC models), or the height range may be empty"
         case .tileOutsideImage(let tile, let image, let width, let height):
             "the tile (\(tile)) is not inside \(image) (\(width)x\(height) pixels)"
