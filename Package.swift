@@ -78,6 +78,8 @@ let package = Package(
         .testTarget(name: "RasterTests", dependencies: ["Raster"]),
         .testTarget(name: "PhotogrammetryTests", dependencies: ["Photogrammetry", "Raster"]),
         .testTarget(name: "ReliefQueueTests", dependencies: ["ReliefQueue"]),
+        // The bad-input corpus: runs the dsm-run that `swift build --build-tests` builds beside the tests.
+        .testTarget(name: "DSMRunTests", dependencies: ["Raster"]),
         .testTarget(
             name: "ReliefServerTests",
             dependencies: [

@@ -13,7 +13,14 @@ extension Dataset {
         guard !bandList.isEmpty else {
             throw RasterError(.invalidArgument, path: path, window: window, message: "no band requested")
         }
-        for band in bandList { _ = try bandHandle(band) }
+        for band in bandList {
+            // GDAL converts a complex pixel to a real one silently (a CFloat32 DEM read as zeros).
+            let gdal = GDALGetRasterDataType(try bandHandle(band))
+            if GDALDataTypeIsComplex(gdal) != 0 {
+                throw RasterError(.unsupported, path: path, band: band,
+                                  message: "pixel type \(String(cString: GDALGetDataTypeName(gdal))) is complex: give a real-valued raster")
+            }
+        }
         guard window.width > 0, window.height > 0 else {
             throw RasterError(.invalidArgument, path: path, window: window, message: "empty window")
         }

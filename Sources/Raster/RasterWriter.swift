@@ -3,8 +3,9 @@ import Foundation
 
 /// Writes a raster window by window, with memory bounded by the windows written, and puts the
 /// file under its final name only when `commit()` succeeds. Until then the data lives in a
-/// hidden temporary file in the target folder (`.NAME.tmp-PID-RANDOM`), removed by `abort()` or
-/// when the writer is dropped uncommitted, so a crash never leaves a torn file under the final name.
+/// hidden temporary file in the target folder (`.NAME.stage-PID-START-RANDOM`, see `Staging`),
+/// removed by `abort()` or when the writer is dropped uncommitted, so a crash never leaves a torn
+/// file under the final name; an interrupted process removes it through `Staging.removeAll()`.
 ///
 /// A COG is staged as an uncompressed tiled GeoTIFF, then copied by GDAL's COG driver (which has
 /// no Create) with overviews, and renamed.
@@ -45,7 +46,9 @@ public final class RasterWriter {
                               message: "metadata domain '\(domain)' cannot be kept in a COG by GDAL 3.6: use the default domain")
         }
         try RasterWriter.checkOutputFolder(of: path)
+        if options.format == .cog { try RasterWriter.checkSpace(forStaging: width * height * bands * type.size, of: path) }
         stagingPath = RasterWriter.temporaryName(for: path, tag: options.format == .cog ? "stage" : "tmp")
+        Staging.register(stagingPath)
 
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterError(.unsupported, path: path, message: "GDAL has no GTiff driver")
@@ -56,6 +59,7 @@ public final class RasterWriter {
             GDALCreate(driver, stagingPath, Int32(width), Int32(height), Int32(bands), type.gdal, opts)
         }
         guard let h else {
+            Staging.unregister(stagingPath)
             throw GDALCall.error(.createFailed, path: path, "cannot create the temporary file \(stagingPath)")
         }
         handle = h
@@ -172,36 +176,44 @@ public final class RasterWriter {
         GDALClose(h)
         handle = nil
         if CPLGetLastErrorType().rawValue >= CE_Failure.rawValue {
-            let error = GDALCall.error(.commitFailed, path: path, "flushing the data to disk failed")
+            let error = GDALCall.error(.commitFailed, path: path, "flushing the data to disk failed" + RasterWriter.spaceNote(of: path))
             abort()
             throw error
         }
         var finalTemporary = stagingPath
         if options.format == .cog {
             finalTemporary = RasterWriter.temporaryName(for: path, tag: "tmp")
+            Staging.register(finalTemporary)
             do {
                 try RasterWriter.translateToCOG(from: stagingPath, to: finalTemporary, options: options, reportAs: path)
             } catch {
                 VSIUnlink(finalTemporary)
+                Staging.unregister(finalTemporary)
                 abort()
                 throw error
             }
             VSIUnlink(stagingPath)
+            Staging.unregister(stagingPath)
         }
         CPLErrorReset()
         if VSIRename(finalTemporary, path) != 0 {
             let reason = String(cString: strerror(errno))
             VSIUnlink(finalTemporary)
+            Staging.unregister(finalTemporary)
             finished = true
             throw RasterError(.commitFailed, path: path, message: "cannot rename \(finalTemporary) to the final name: \(reason)")
         }
+        Staging.unregister(finalTemporary)
         finished = true
     }
 
     /// Drops the output: closes and deletes the temporary file. Safe to call twice.
     public func abort() {
         if let h = handle { GDALClose(h); handle = nil }
-        if !finished { VSIUnlink(stagingPath) }
+        if !finished {
+            VSIUnlink(stagingPath)
+            Staging.unregister(stagingPath)
+        }
         finished = true
     }
 
@@ -226,12 +238,35 @@ public final class RasterWriter {
         }
     }
 
-    /// `DIR/.NAME.TAG-PID-RANDOM` beside `path`.
+    /// `DIR/.NAME.TAG-PID-START-RANDOM` beside `path`; stale ones of dead runs removed first.
     static func temporaryName(for path: String, tag: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let random = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        return "\(folder)/.\(url.lastPathComponent).\(tag)-\(getpid())-\(random)"
+        if !path.hasPrefix("/vsi") { Staging.removeStale(besideOutput: path) }
+        return Staging.name(besideOutput: path, tag: tag)
+    }
+
+    /// The bytes free for this user on the file system of `path`'s folder (nil: unknown).
+    static func freeBytes(besidePath path: String) -> Int? {
+        guard !path.hasPrefix("/vsi") else { return nil }
+        var info = statvfs()
+        guard statvfs(URL(fileURLWithPath: path).deletingLastPathComponent().path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// A COG is staged uncompressed (`bytes`) beside its output: refused at once, with the
+    /// estimate, when the file system cannot hold that much.
+    private static func checkSpace(forStaging bytes: Int, of path: String) throws {
+        guard let free = freeBytes(besidePath: path), free < bytes else { return }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        throw RasterError(.createFailed, path: path, message: String(
+            format: "not enough disk space: the output is staged uncompressed (about %.1f MiB) and %@ has %.1f MiB free",
+            Double(bytes) / 1_048_576, folder, Double(free) / 1_048_576))
+    }
+
+    /// ", with N MiB free in FOLDER" when the disk looks full (under 1 MiB free), else "".
+    private static func spaceNote(of path: String) -> String {
+        guard let free = freeBytes(besidePath: path), free < 1 << 20 else { return "" }
+        return String(format: " (the disk is full: %.1f KiB free in %@)", Double(free) / 1024,
+                      URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 
     private static func checkOutputFolder(of path: String) throws {

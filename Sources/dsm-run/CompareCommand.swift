@@ -30,8 +30,14 @@ struct CompareCommand: ParsableCommand {
     var geoid: String?
 
     func validate() throws {
+        try NumberChecks.check(referenceEpsg, "--reference-epsg", in: NumberChecks.epsgCodes)
         if let roi { _ = try DSMCommand.parseROI(roi) }
         guard (roi == nil) == (image == nil) else { throw ValidationError("--roi and --image go together") }
+        var files = RunFiles()
+        files.input("DSM", dsm)
+        files.input("REFERENCE", reference)
+        files.input("--image", image)
+        try files.check()
     }
 
     func run() throws {

@@ -108,6 +108,7 @@ struct DSMCommand: ParsableCommand {
     var inMemoryPoints: Bool = false
 
     func validate() throws {
+        try checkEdges()
         guard !secondaries.isEmpty else { throw ValidationError("give at least two images: the reference and a secondary") }
         guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
             throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
@@ -151,6 +152,7 @@ struct DSMCommand: ParsableCommand {
             throw ValidationError("--roi must be COL,ROW,WIDTH,HEIGHT (four integers), got '\(text)'")
         }
         guard w > 0, h > 0 else { throw ValidationError("--roi width and height must be positive, got '\(text)'") }
+        guard x >= 0, y >= 0 else { throw ValidationError("--roi must start inside the image (COL and ROW at least 0), got '\(text)'") }
         return Window(x: x, y: y, width: w, height: h)
     }
 
@@ -183,6 +185,7 @@ struct DSMCommand: ParsableCommand {
         c.confidence = confidence
         c.orthoTexture = ortho
         c.keepTiles = keepTiles
+        Console.keptOnInterrupt = keepTiles.map { "the finished tiles in \($0) for a rerun" }
         c.spillsPoints = !inMemoryPoints
         c.sparse.enabled = !noSparse
         c.sparse.maxPointingError = maxPointingError
@@ -193,14 +196,14 @@ struct DSMCommand: ParsableCommand {
                 let eta = p.eta.map { Self.clock($0) } ?? "--:--"
                 let line = String(format: "tiles %d/%d (%3.0f%%), elapsed %@, ETA %@", p.tilesDone, p.tilesTotal,
                                   100 * p.fraction, Self.clock(p.elapsed), eta)
-                FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (interactive ? "" : "\n")).utf8))
+                Console.error(((interactive ? "\r" : "") + line + (interactive ? "" : "\n")))
             }
         } catch {
-            if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+            if interactive { Console.error("\n") }
             throw error
         }
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        for warning in summary.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if interactive { Console.error("\n") }
+        for warning in summary.warnings { Console.error("warning: \(warning)\n") }
         let g = summary.dsm.grid
         print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
               + "\(c.datum.metadataValue)")

@@ -13,6 +13,30 @@ struct DSMRun: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    static func main() {
+        Console.prepare()
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `--roi -50,0,10,10` as `--roi=-50,0,10,10`: the argument parser takes a value starting
+    /// with '-' for an option name and says the value is missing. A token such as `-50,...`,
+    /// `-1e9` or `-.5` can be no option name (none starts with a digit or a dot), so it is
+    /// joined to the long option before it.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for argument in arguments {
+            if out.last == "--" || out.contains("--") { out.append(argument); continue }
+            let looksNumeric = argument.count > 1 && argument.hasPrefix("-")
+                && (argument.dropFirst().first!.isNumber || argument.dropFirst().first == ".")
+            if looksNumeric, let previous = out.last, previous.hasPrefix("--"), previous.count > 2, !previous.contains("=") {
+                out[out.count - 1] = previous + "=" + argument
+            } else {
+                out.append(argument)
+            }
+        }
+        return out
+    }
 }
 
 /// Caps GDAL's block cache at 256 MB unless GDAL_CACHEMAX is set. Its default, 5 % of the RAM

@@ -18,6 +18,12 @@ struct MakeSampleCommand: ParsableCommand {
     @Flag(help: "Write only the single-image sample, not the stereo pair.")
     var noStereo = false
 
+    func validate() throws {
+        var files = RunFiles()
+        files.output("PATH", path)
+        try files.check()
+    }
+
     func run() throws {
         try SampleScene.write(to: path)
         print("wrote \(path)")

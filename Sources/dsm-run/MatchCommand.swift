@@ -66,11 +66,24 @@ struct MatchCommand: ParsableCommand {
     var memoryMiB: Int = 512
 
     func validate() throws {
+        try NumberChecks.check(p2GradientScale, "--p2-gradient-scale", in: 0.001...255)
+        try NumberChecks.check(gradientWeight, "--gradient-weight", in: 0...15.9)
+        try NumberChecks.check(speckleRange, "--speckle-range", in: 0...10_000, unit: "pixels")
+        try NumberChecks.check(speckleSize, "--speckle-size", in: 0...100_000_000, unit: "pixels")
+        try NumberChecks.check(band, "--band", in: 1...100_000)
+        try NumberChecks.check(memoryMiB, "--memory", in: 1...1_048_576, unit: "MiB")
+        if let nodata, nodata.isInfinite { throw ValidationError("--nodata must be a finite number or nan, got \(nodata)") }
         do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
         guard SubpixelMethod(rawValue: subpixel) != nil else {
             throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         do { try parameters().validate() } catch { throw ValidationError("\(error)") }
+        var files = RunFiles()
+        files.input("LEFT", left)
+        files.input("RIGHT", right)
+        files.output("--output", output)
+        files.output("--confidence", confidence)
+        try files.check()
     }
 
     func parameters() -> StereoMatchingParameters {
@@ -113,7 +126,7 @@ struct MatchCommand: ParsableCommand {
             try confidenceWriter?.write(tile.confidence, x: core.x, y: core.y)
             valid += tile.disparity.storage.count { !$0.isNaN }
             tiles += 1
-            FileHandle.standardError.write(Data("matched \(unit) \(tiles): \(core.width)x\(core.height) at \(core.x),\(core.y)\n".utf8))
+            Console.error("matched \(unit) \(tiles): \(core.width)x\(core.height) at \(core.x),\(core.y)\n")
         }
         try disparityWriter.commit()
         try confidenceWriter?.commit()

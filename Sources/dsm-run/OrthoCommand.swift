@@ -34,7 +34,7 @@ struct OrthoCommand: ParsableCommand {
     @Option(help: "Geoid grid (e.g. egm96_15.gtx) when the DEM's heights are above it (SRTM).")
     var geoid: String?
 
-    @Option(help: "Output pixel size in metres (default: the image's ground sampling distance, rounded).")
+    @Option(help: "Output pixel size in the output CRS's unit: metres, or degrees for a geographic --epsg (default: the image's ground sampling distance, rounded).")
     var resolution: Double?
 
     @Option(help: "EPSG code of the output CRS (default: UTM zone of the footprint centre).")
@@ -59,6 +59,11 @@ struct OrthoCommand: ParsableCommand {
     var format: String = "cog"
 
     func validate() throws {
+        try NumberChecks.height(height)
+        try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
+        try NumberChecks.pixelSize(resolution, epsg: epsg)
+        try NumberChecks.check(tile, "--tile", in: 16...8_192, unit: "pixels")
+        try NumberChecks.check(threads, "--threads", in: NumberChecks.threads)
         guard ["cog", "gtiff"].contains(format) else { throw ValidationError("--format is cog or gtiff, got '\(format)'") }
         guard (dem == nil) != (height == nil) else { throw ValidationError("give exactly one of --dem DEM and --height H") }
         if let resolution, !(resolution > 0 && resolution.isFinite) {
@@ -70,6 +75,13 @@ struct OrthoCommand: ParsableCommand {
         if let type, PixelType(rawValue: type) == nil { throw ValidationError("--type must be Byte, UInt16, Int16 or Float32, got \(type)") }
         if let bands, parsedBands(bands) == nil { throw ValidationError("--bands takes 1-based band numbers separated by commas, got \(bands)") }
         if geoid != nil, dem == nil { throw ValidationError("--geoid goes with --dem") }
+        var files = RunFiles()
+        files.input("IMAGE", image)
+        files.input("--rpc", rpc)
+        files.input("--dem", dem)
+        files.input("--geoid", geoid)
+        files.output("--output", output)
+        try files.check()
     }
 
     private func parsedBands(_ text: String) -> [Int]? {

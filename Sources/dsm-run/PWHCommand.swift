@@ -11,7 +11,7 @@ struct PWHCommand: ParsableCommand {
             PRODUCT is a primary (sensor) product folder holding a DIM_*_P_*.XML and a DIM_*_MS_*.XML with their \
             RPC_*.XML and images; or give --pan and --ms (with --pan-rpc / --ms-rpc, e.g. the Ventoux crops' .geom \
             files, which also hold the radiometric fields). Heights: --dem (with --geoid when its heights are above \
-            EGM96, as SRTM's), else the PAN RPC's height offset (said in the output's metadata). Writes \
+            EGM96, as SRTM's) or a constant --height (WGS84 ellipsoid), said in the output's metadata. Writes \
             OUTDIR/<id>.tif (4 bands UInt16 TOA reflectance x 10,000, COG with overviews and mask) and \
             OUTDIR/<id>.json (STAC Item 1.0), only when both are complete.
             """
@@ -44,6 +44,9 @@ struct PWHCommand: ParsableCommand {
     @Option(help: "DEM or DSM for the heights (GDAL raster).")
     var dem: String?
 
+    @Option(help: "Constant terrain height (metres above the WGS84 ellipsoid) when there is no DEM.")
+    var height: Double?
+
     @Option(help: "Geoid grid (egm96_15.gtx) when the DEM's heights are above it (SRTM).")
     var geoid: String?
 
@@ -66,16 +69,38 @@ struct PWHCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
+        try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
+        try NumberChecks.pixelSize(resolution, epsg: epsg)
+        try NumberChecks.check(tile, "--tile", in: 16...8_192, unit: "pixels")
+        try NumberChecks.check(threads, "--threads", in: NumberChecks.threads)
         guard (product == nil) != (pan == nil && ms == nil) else {
             throw ValidationError("give a PRODUCT folder, or --pan and --ms, not both")
         }
         if product == nil, pan == nil || ms == nil { throw ValidationError("--pan and --ms go together") }
         if geoid != nil, dem == nil { throw ValidationError("--geoid goes with --dem") }
+        // The RPC's height offset is no terrain height (on a sample scene 1075 m where the terrain
+        // is about 530 m: the product misplaced by about 86 m), so the heights are asked for.
+        guard (dem == nil) != (height == nil) else {
+            throw ValidationError("give exactly one of --dem DEM and --height H (a constant terrain height, metres above the WGS84 ellipsoid)")
+        }
+        try NumberChecks.height(height)
         if let resolution, !(resolution > 0 && resolution.isFinite) {
             throw ValidationError("--resolution must be a positive number of metres, got \(resolution)")
         }
         guard PansharpenMethod(rawValue: method) != nil else { throw ValidationError("--method must be gsa or brovey, got \(method)") }
         guard tile >= 16 else { throw ValidationError("--tile must be at least 16, got \(tile)") }
+        var files = RunFiles()
+        files.input("PRODUCT", product)
+        files.input("--pan", pan)
+        files.input("--ms", ms)
+        files.input("--pan-rpc", panRpc)
+        files.input("--ms-rpc", msRpc)
+        files.input("--pan-dimap", panDimap)
+        files.input("--ms-dimap", msDimap)
+        files.input("--dem", dem)
+        files.input("--geoid", geoid)
+        files.output("--output", output, kind: .folder)
+        try files.check()
     }
 
     func run() throws {
@@ -85,6 +110,7 @@ struct PWHCommand: ParsableCommand {
         request.panMetadata = panDimap
         request.msMetadata = msDimap
         request.dem = dem
+        request.height = height
         request.geoid = geoid
         request.resolution = resolution
         request.epsg = epsg
@@ -94,9 +120,9 @@ struct PWHCommand: ParsableCommand {
         request.threads = threads
         let start = Date()
         let result = try PWHRecipe.run(request, progress: { p in
-            FileHandle.standardError.write(Data(String(format: "[%3.0f %%] %@: %@\n", 100 * p.fraction, p.step.rawValue, p.message).utf8))
+            Console.error(String(format: "[%3.0f %%] %@: %@\n", 100 * p.fraction, p.step.rawValue, p.message))
         })
-        print("\(result.image): EPSG:\(result.epsg), \(result.width)x\(result.height) px of \(result.resolution) m, "
+        print("\(result.image): EPSG:\(result.epsg), \(result.width)x\(result.height) px of \(result.resolution)\(OrthoGrid.unitSuffix(epsg: result.epsg)), "
               + String(format: "valid %.1f %%", 100 * result.validFraction))
         print("heights: \(result.heightSource); PAN/MS relation: \(result.relation)")
         print("\(result.item): STAC Item")

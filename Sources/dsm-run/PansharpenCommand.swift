@@ -59,6 +59,9 @@ struct PansharpenCommand: ParsableCommand {
     var tileSize: Int = 512
 
     func validate() throws {
+        try NumberChecks.height(height)
+        try NumberChecks.check(ratio, "--ratio", in: 2...64)
+        try NumberChecks.check(tileSize, "--tile-size", in: 16...8_192, unit: "pixels")
         guard PansharpenMethod(rawValue: method) != nil else {
             throw ValidationError("unknown --method '\(method)': use \(PansharpenMethod.allCases.map(\.rawValue).joined(separator: " or "))")
         }
@@ -66,6 +69,16 @@ struct PansharpenCommand: ParsableCommand {
         if !reflectance && (panDimap != nil || msDimap != nil) { throw ValidationError("--pan-dimap and --ms-dimap go with --reflectance") }
         if let ratio, ratio < 2 { throw ValidationError("--ratio must be at least 2, got \(ratio)") }
         guard tileSize >= 16 else { throw ValidationError("--tile-size must be at least 16, got \(tileSize)") }
+        var files = RunFiles()
+        files.input("PAN", pan)
+        files.input("MS", ms)
+        files.distinct("MS", from: "PAN")
+        files.input("--pan-rpc", panRpc)
+        files.input("--ms-rpc", msRpc)
+        files.input("--pan-dimap", panDimap)
+        files.input("--ms-dimap", msDimap)
+        files.output("--output", output)
+        try files.check()
     }
 
     func run() throws {

@@ -46,6 +46,19 @@ struct PansharpenWaldCommand: ParsableCommand {
     @Option(help: "Score a fused image made from DIR's degraded inputs (repeatable); NAME=FILE names the line.")
     var score: [String] = []
 
+    func validate() throws {
+        try NumberChecks.height(height)
+        try NumberChecks.check(ratio, "--ratio", in: 2...64)
+        var files = RunFiles()
+        files.input("PAN", pan)
+        files.input("MS", ms)
+        files.input("--pan-rpc", panRpc)
+        files.input("--ms-rpc", msRpc)
+        for item in score { files.input("--score", item.split(separator: "=", maxSplits: 1).map(String.init).last) }
+        files.output("--output", output, kind: .folder)
+        try files.check()
+    }
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let panData = try Dataset(path: pan), msData = try Dataset(path: ms)

@@ -30,7 +30,32 @@ struct RPCCommand: ParsableCommand {
             valueName: "FILE"))
         var rpcFile: String?
 
+        @Flag(help: "Exit with status 2 when a point lies outside the model's validity domain (a warning on stderr otherwise).")
+        var strict = false
+
+        func validate() throws {
+            var files = RunFiles()
+            files.input("MODEL", path)
+            files.input("--rpc", rpcFile)
+            try files.check()
+        }
+
         func load() throws -> RPCModel { try RPCModel.load(image: path, model: rpcFile) }
+
+        /// Warns on stderr about the points outside `domain` (offset ± scale of each coordinate:
+        /// the polynomials are fitted there and diverge quickly beyond); with --strict, exits 2.
+        func checkDomain(_ values: ([Double], [Double], [Double]), _ domain: [(name: String, range: ClosedRange<Double>)]) throws {
+            var outside: [Int] = []
+            for k in values.0.indices {
+                let point = [values.0[k], values.1[k], values.2[k]]
+                if zip(point, domain).contains(where: { !$1.range.contains($0) }) { outside.append(k + 1) }
+            }
+            guard let first = outside.first else { return }
+            let ranges = domain.map { String(format: "%@ %.6g..%.6g", $0.name, $0.range.lowerBound, $0.range.upperBound) }
+            Console.error("dsm-run rpc: warning: \(outside.count) point(s) outside the model's validity domain (\(ranges.joined(separator: ", "))), "
+                          + "the first on input point \(first); results there are extrapolated and may be meaningless\n")
+            if strict { throw ExitCode(2) }
+        }
     }
 
     struct Project: ParsableCommand {
@@ -43,6 +68,8 @@ struct RPCCommand: ParsableCommand {
         func run() throws {
             let rpc = try model.load()
             let values = try readTriples()
+            let d = rpc.groundDomain
+            try model.checkDomain(values, [("lon", d.longitude), ("lat", d.latitude), ("h", d.height)])
             let out = rpc.project(longitudes: values.0, latitudes: values.1, heights: values.2)
             printPairs(out.columns, out.rows)
         }
@@ -58,6 +85,8 @@ struct RPCCommand: ParsableCommand {
         func run() throws {
             let rpc = try model.load()
             let values = try readTriples()
+            let d = rpc.imageDomain
+            try model.checkDomain(values, [("col", d.column), ("row", d.row), ("h", rpc.groundDomain.height)])
             let out = try rpc.localize(columns: values.0, rows: values.1, heights: values.2)
             printPairs(out.longitudes, out.latitudes)
         }
@@ -77,6 +106,9 @@ private func readTriples() throws -> ([Double], [Double], [Double]) {
         guard fields.count == 3, numbers.count == 3 else {
             throw ValidationError("stdin line \(lineNumber): expected 3 numbers, got '\(line)'")
         }
+        guard numbers.allSatisfy(\.isFinite) else {
+            throw ValidationError("stdin line \(lineNumber): numbers must be finite (no nan or inf), got '\(line)'")
+        }
         a.append(numbers[0]); b.append(numbers[1]); c.append(numbers[2])
     }
     return (a, b, c)
@@ -86,5 +118,5 @@ private func printPairs(_ x: [Double], _ y: [Double]) {
     var out = ""
     out.reserveCapacity(x.count * 40)
     for (u, v) in zip(x, y) { out += "\(u) \(v)\n" }
-    FileHandle.standardOutput.write(out.data(using: .utf8)!)
+    Console.output(out)
 }

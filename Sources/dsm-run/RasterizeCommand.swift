@@ -58,11 +58,20 @@ struct RasterizeCommand: ParsableCommand {
     var tileSize: Int = 512
 
     func validate() throws {
+        try NumberChecks.check(resolution, "--resolution", in: NumberChecks.pixelSizes, unit: "metres")
+        try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
+        try NumberChecks.check(cloudEpsg, "--cloud-epsg", in: NumberChecks.epsgCodes)
+        try NumberChecks.check(tileSize, "--tile-size", in: 16...8_192, unit: "cells")
         guard resolution > 0, resolution.isFinite else { throw ValidationError("--resolution must be positive, got \(resolution)") }
         guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
         guard tileSize >= 1 else { throw ValidationError("--tile-size must be at least 1") }
         guard datum == "ellipsoid" || datum == "egm96" else { throw ValidationError("--datum must be ellipsoid or egm96, got \(datum)") }
         if datum == "egm96" && geoid == nil { throw ValidationError("--datum egm96 needs --geoid PATH") }
+        var files = RunFiles()
+        files.input("CLOUD", cloud)
+        files.input("--geoid", geoid)
+        files.output("--output", output)
+        try files.check()
     }
 
     func run() throws {

@@ -30,11 +30,16 @@ struct ReflectanceCommand: ParsableCommand {
 
     func validate() throws {
         if let solarIrradiance { _ = try Self.parseList(solarIrradiance, option: "--solar-irradiance") }
+        var files = RunFiles()
+        files.input("IMAGE", image)
+        files.input("--dimap", dimap)
+        files.output("--output", output)
+        try files.check()
     }
 
     static func parseList(_ text: String, option: String) throws -> [Double] {
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) > 0 }) else {
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) > 0 && $0!.isFinite }) else {
             throw ValidationError("\(option) must be positive numbers separated by commas, got '\(text)'")
         }
         return values.map { $0! }

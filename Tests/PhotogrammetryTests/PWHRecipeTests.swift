@@ -167,7 +167,7 @@ struct PWHBadInputTests {
             try PWHRecipe.run(PWHRequest(product: folder + "/nothing", outputFolder: out))
         }
         #expect(!FileManager.default.fileExists(atPath: out), "the output folder is not even created")
-        let r = try DSMRunProcess.run(["pwh", product, "-o", out])
+        let r = try DSMRunProcess.run(["pwh", product, "-o", out, "--height", "500"])
         #expect(r.status != 0 && r.err.contains("no MS image in the product"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }

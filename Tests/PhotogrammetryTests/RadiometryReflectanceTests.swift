@@ -82,7 +82,9 @@ struct RadiometryReflectanceTests {
         #expect(m.bands.map(\.id) == ["PA"] && m.bands[0].gain == 12.27 && m.bands[0].bias == 0)
         #expect(m.sunElevation == 55.95562929073025)   // the middle Located_Geometric_Header
         #expect(m.acquisitionDate.hasPrefix("2017-03-08") && m.dayOfYear == 67)
-        let (status, text) = try run(["reflectance", "/nonexistent.tif", "--dimap", file, "-o", "/tmp/never.tif"])
+        // A real image (dsm-run checks that its inputs exist before reading the metadata).
+        let image = try SampleData.path("cars_phr_ventoux/image/phr_ventoux/left_image.tif")
+        let (status, text) = try run(["reflectance", image, "--dimap", file, "-o", "/tmp/never.tif"])
         #expect(status != 0 && text.contains("SOLAR_IRRADIANCE_VALUE") && text.contains(file))
     }
 

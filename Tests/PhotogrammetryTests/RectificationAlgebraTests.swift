@@ -122,7 +122,7 @@ struct RectificationAlgebraTests {
         } catch let error as RectificationError {
             guard case .degenerateCorrespondences(let count, _) = error else { Issue.record("\(error)"); return }
             #expect(count == 36)
-            #expect(error.description.contains("36 correspondence"))
+            #expect(error.description.contains("36 correspondence") && error.description.contains("the same view"))
         }
         // All the same point.
         let same = [PointCorrespondence](repeating: matches[0], count: 10)

@@ -1,4 +1,5 @@
 import Foundation
+import Raster
 
 /// A streaming writer of LAS 1.4 point clouds (ASPRS LAS 1.4 R15), point data record format 6
 /// (30 bytes: X, Y, Z as Int32 with the header's scale and offset, intensity, returns,
@@ -36,11 +37,14 @@ public final class LASWriter {
     /// - Throws: `DSMError.writeFailed` when the file cannot be created.
     public init(path: String, wkt: String, origin: (x: Double, y: Double, z: Double), scale: Double = 0.001) throws {
         self.path = path
-        self.temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        Staging.removeStale(besideOutput: path)
+        self.temporary = Staging.name(besideOutput: path, tag: "tmp")
+        Staging.register(temporary)
         self.scale = scale
         self.offset = origin
         guard FileManager.default.createFile(atPath: temporary, contents: nil),
               let handle = FileHandle(forWritingAtPath: temporary) else {
+            Staging.unregister(temporary)
             throw DSMError.writeFailed(path: path, reason: "cannot create the LAS file")
         }
         self.handle = handle
@@ -49,6 +53,7 @@ public final class LASWriter {
         guard wktBytes.count <= Int(UInt16.max) else {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)
+            Staging.unregister(temporary)
             throw DSMError.writeFailed(path: path, reason: "the CRS WKT (\(wktBytes.count) bytes) does not fit a LAS VLR (65535 at most)")
         }
         var head = header(vlrLength: wktBytes.count)
@@ -61,6 +66,7 @@ public final class LASWriter {
         if !finished {
             try? handle.close()
             try? FileManager.default.removeItem(atPath: temporary)
+            Staging.unregister(temporary)
         }
     }
 
@@ -107,8 +113,13 @@ public final class LASWriter {
             try handle.seek(toOffset: 247)
             try handle.write(contentsOf: counts)
             try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            // rename(2): atomic, replaces an older file.
+            guard rename(temporary, path) == 0 else {
+                throw DSMError.writeFailed(path: path, reason: "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
+            }
+            Staging.unregister(temporary)
+        } catch let error as DSMError {
+            throw error
         } catch {
             throw DSMError.writeFailed(path: path, reason: "\(error)")
         }

@@ -63,7 +63,13 @@ public struct OrthoGrid: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "EPSG:\(epsg), \(width)x\(height) px of \(resolution) m, top-left (\(originX), \(originY))"
+        "EPSG:\(epsg), \(width)x\(height) px of \(resolution)\(Self.unitSuffix(epsg: epsg)), top-left (\(originX), \(originY))"
+    }
+
+    /// " m", or "°" for a geographic CRS (whose grid steps are degrees), for printing a
+    /// resolution in the CRS's unit.
+    public static func unitSuffix(epsg: Int) -> String {
+        (try? SpatialReference(epsg: epsg))?.isGeographic == true ? "°" : " m"
     }
 
     /// A "round" pixel size near a ground sampling distance: 1, 2, 2.5 or 5 times a power of ten

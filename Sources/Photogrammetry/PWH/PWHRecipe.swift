@@ -58,6 +58,10 @@ public enum PWHRecipe {
             if geoid == nil, dem.lowercased().hasSuffix(".hgt") { throw GeometryError.demNeedsGeoid(dem: dem) }
             heights = .dem(path: dem, geoid: geoid)
             heightNote = "DEM \(dem)" + (request.geoid.map { ", heights above the geoid \($0)" } ?? ", ellipsoidal heights")
+        } else if let h = request.height {
+            guard h.isFinite else { throw PWHError.invalidRequest(field: "height", value: "\(h)", reason: "must be a finite number of metres") }
+            heights = .constant(h)
+            heightNote = String(format: "constant %.1f m above the WGS84 ellipsoid (given; no DEM)", h)
         } else {
             let h = panModel.coefficients.heightOffset
             heights = .constant(h)
@@ -78,10 +82,16 @@ public enum PWHRecipe {
             throw PWHError.invalidRequest(field: "output folder", value: out, reason: "exists and is not a folder")
         }
         try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let temp = out + "/.pwh-tmp-" + UUID().uuidString
+        // An interrupted run removes the folder it created (and its staging inside).
+        if !existed { Staging.register(out) }
+        defer { if !existed { Staging.unregister(out) } }
+        let stagingBase = out + "/pwh"
+        Staging.removeStale(besideOutput: stagingBase)
+        let temp = Staging.name(besideOutput: stagingBase, tag: "tmp")
         do {
+            Staging.register(temp)
+            defer { try? fm.removeItem(atPath: temp); Staging.unregister(temp) }
             try fm.createDirectory(atPath: temp, withIntermediateDirectories: false)
-            defer { try? fm.removeItem(atPath: temp) }
             let result = try produce(request, inputs: inputs, temp: temp, method: method, resampling: resampling,
                                      radiometry: (panRadiometry, msRadiometry), panModel: panModel, heights: heights,
                                      heightNote: heightNote, footprint: footprint, scene: scene, progress: progress, isCancelled: isCancelled)

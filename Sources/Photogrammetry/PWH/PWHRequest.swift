@@ -15,8 +15,11 @@ public struct PWHRequest: Codable, Sendable, Equatable {
     public var msMetadata: String?
     /// Where `<id>.tif` (COG) and `<id>.json` (STAC Item) are written; created when missing.
     public var outputFolder: String
-    /// DEM or DSM for the heights (GDAL raster); nil: a constant height, the PAN RPC's height offset.
+    /// DEM or DSM for the heights (GDAL raster); nil: a constant height, `height` or else the PAN
+    /// RPC's height offset.
     public var dem: String?
+    /// Constant terrain height in metres above the WGS84 ellipsoid, used when `dem` is nil.
+    public var height: Double?
     /// Geoid grid the DEM's heights are above (EGM96 `egm96_15.gtx` for SRTM); nil: ellipsoidal DEM.
     public var geoid: String?
     /// Output pixel size in metres; default the PAN's ground sampling distance, rounded.

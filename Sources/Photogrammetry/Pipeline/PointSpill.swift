@@ -37,21 +37,24 @@ final class PointSpill: @unchecked Sendable {
     private let writeLock = Mutex<Void>(())
     private(set) var tiling: Tiling?
 
-    /// Creates the folder `.<output name>.points-<random>` beside `output`.
+    /// Creates the folder `.<output name>.points-PID-START-RANDOM` beside `output` (see `Staging`;
+    /// those of dead runs are removed first).
     /// - Throws: `DSMPipelineError.invalidConfiguration` when it cannot be created.
     init(besideOutput output: String, grid: DSMGrid, jobs: Int) throws {
-        let dir = (output as NSString).deletingLastPathComponent
-        let name = "." + (output as NSString).lastPathComponent + ".points-" + UUID().uuidString.prefix(8)
-        folder = dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
+        Staging.removeStale(besideOutput: output)
+        folder = Staging.name(besideOutput: output, tag: "points")
         self.grid = grid
+        Staging.register(folder)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         } catch {
+            Staging.unregister(folder)
             throw DSMPipelineError.invalidConfiguration("cannot create the temporary point folder \(folder): \(error.localizedDescription)")
         }
         let path = (folder as NSString).appendingPathComponent("points.bin")
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forUpdatingAtPath: path) else {
             try? FileManager.default.removeItem(atPath: folder)
+            Staging.unregister(folder)
             throw DSMPipelineError.invalidConfiguration("cannot create the temporary point file \(path)")
         }
         stream = handle
@@ -62,6 +65,7 @@ final class PointSpill: @unchecked Sendable {
     func remove() {
         try? stream.close()
         try? FileManager.default.removeItem(atPath: folder)
+        Staging.unregister(folder)
     }
 
     /// Appends job `job`'s points (already in the grid's CRS) as its chunk, replacing any
@@ -111,6 +115,13 @@ final class PointSpill: @unchecked Sendable {
     /// - Complexity: O(n · b) time for n points, b ≤ 4 bins a point (1 unless it lies in a halo);
     ///   memory: one chunk plus `binBufferBytes` of write buffers.
     func binByTile(_ tiling: Tiling) throws {
+        do { try writeBins(tiling) } catch let error as DSMPipelineError { throw error } catch {
+            // Foundation's file errors (a full disk) named in the run's terms, not as NSError dumps.
+            throw DSMPipelineError.invalidConfiguration("cannot write the temporary point bins in \(folder): \(error.localizedDescription)")
+        }
+    }
+
+    private func writeBins(_ tiling: Tiling) throws {
         self.tiling = tiling
         let bins = tiling.count
         let flushAt = max(4096, Self.binBufferBytes / max(1, bins))

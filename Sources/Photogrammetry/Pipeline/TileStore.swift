@@ -79,6 +79,8 @@ struct TileStore: Sendable {
         }
         for v in points.confidences { b.appendLE(v.bitPattern) }
         let target = path(of: job), temporary = target + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        Staging.register(temporary)
+        defer { Staging.unregister(temporary) }
         do {
             try Data(b).write(to: URL(fileURLWithPath: temporary))
         } catch {

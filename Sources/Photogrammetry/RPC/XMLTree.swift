@@ -38,12 +38,26 @@ final class XMLNode {
     }
 
     static func parse(_ data: Data) -> XMLNode? {
+        // Foundation's parser on Linux traps on an element name that is not valid UTF-8 (libxml2
+        // hands it over as is): such a file is refused here, unless its prolog declares another
+        // encoding (libxml2 then converts it to UTF-8 itself).
+        guard String(data: data, encoding: .utf8) != nil || declaresNonUTF8Encoding(data) else { return nil }
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder
         // A truncated file can parse "successfully" on Linux: require every element closed.
         guard parser.parse(), builder.stack.isEmpty, let root = builder.root else { return nil }
         return root
+    }
+
+    /// Whether the XML declaration names an encoding other than UTF-8 (`encoding="ISO-8859-1"`).
+    static func declaresNonUTF8Encoding(_ data: Data) -> Bool {
+        let head = String(decoding: data.prefix(256).map { $0 < 0x80 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+        guard head.hasPrefix("<?xml") || head.drop(while: \.isWhitespace).hasPrefix("<?xml"),
+              let close = head.range(of: "?>"), let key = head.range(of: "encoding=", range: head.startIndex..<close.lowerBound)
+        else { return false }
+        let value = head[key.upperBound..<close.lowerBound].drop { $0 == "\"" || $0 == "'" }.prefix { $0 != "\"" && $0 != "'" }
+        return !["utf-8", "utf8"].contains(value.lowercased())
     }
 
     private final class Builder: NSObject, XMLParserDelegate {

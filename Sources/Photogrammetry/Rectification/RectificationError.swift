@@ -16,7 +16,8 @@ public enum RectificationError: Error, CustomStringConvertible, Sendable, Equata
     public var description: String {
         switch self {
         case .degenerateCorrespondences(let count, let reason):
-            "cannot estimate an affine fundamental matrix from \(count) correspondence(s): \(reason)"
+            "no stereo geometry between the two images (the affine fundamental matrix from \(count) correspondence(s) of the RPCs is undetermined: "
+                + "\(reason)); the images may be the same view (identical images or RPC models), or the height range may be empty"
         case .tileOutsideImage(let tile, let image, let width, let height):
             "the tile (\(tile)) is not inside \(image) (\(width)x\(height) pixels)"
         case .invalidParameter(let name, let value, let reason):
