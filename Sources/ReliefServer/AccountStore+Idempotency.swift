@@ -29,7 +29,9 @@ extension AccountStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [o.jobID, o.user, o.entity, o.process, o.areaKm2, o.footprint, o.charge.rawValue, now])
                 if let key {
-                    try db.execute(sql: "INSERT OR IGNORE INTO relief_idempotency (user, key, body_sha256, job_id, created) VALUES (?, ?, ?, ?, ?)",
+                    // Replaces the record of a key whose job was dismissed since (the server
+                    // looks the key up first, under the entity's submission lock).
+                    try db.execute(sql: "INSERT OR REPLACE INTO relief_idempotency (user, key, body_sha256, job_id, created) VALUES (?, ?, ?, ?, ?)",
                                    arguments: [o.user, key, bodySHA256, o.jobID, now])
                 }
             }

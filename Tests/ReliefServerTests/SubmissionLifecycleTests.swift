@@ -60,7 +60,9 @@ import Testing
         let f = try await ServerFixture()
         defer { Task { await f.close() } }
         try await f.live { client in
-            let id = try #require(try object(try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: f.headers("alice"), body: dsmBody()))["jobID"] as? String)
+            var keyed = f.headers("alice")
+            keyed[Self.key] = "order-7"
+            let id = try #require(try object(try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: keyed, body: dsmBody()))["jobID"] as? String)
             let folder = try await Self.completeWithAFile(f, id: Int64(id)!)
             #expect(try await client.execute(uri: "/jobs/\(id)/files/dsm.tif", method: .get, headers: f.headers("alice")).status == .ok)
             let used = try object(try await client.execute(uri: "/quota", method: .get, headers: f.headers("alice")))["usedKm2"] as? Double ?? 0
@@ -75,6 +77,11 @@ import Testing
             #expect((list["jobs"] as? [Any])?.isEmpty == true)
             let after = try object(try await client.execute(uri: "/quota", method: .get, headers: f.headers("alice")))
             #expect(after["usedKm2"] as? Double == used, "the charge stays: the work was done")
+            // The key of a dismissed job names the next job it makes, then that one on retries.
+            let again = try object(try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: keyed, body: dsmBody()))
+            let next = try #require(again["jobID"] as? String)
+            #expect(next != id)
+            #expect(try object(try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: keyed, body: dsmBody()))["jobID"] as? String == next)
         }
     }
 
