@@ -33,7 +33,8 @@ struct ClientText: Sendable {
 
     func scrub(_ text: String) -> String {
         var s = text
-        for root in roots { s = s.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: ".") }
+        // A root alone (not followed by "/") is left to `cutPaths`, which keeps its last component.
+        for root in roots { s = s.replacingOccurrences(of: root + "/", with: "") }
         for (from, to) in Self.advice { s = s.replacingOccurrences(of: from, with: to) }
         return Self.cutPaths(Self.dropFlags(s))
     }
