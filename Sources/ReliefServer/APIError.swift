@@ -46,6 +46,15 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     static func resultNotReady(_ id: String, state: String) -> APIError {
         APIError(.notFound, type: ogc + "result-not-ready", title: "Result not ready", detail: "job \(id) is \(state): results exist once it is successful")
     }
+    /// The results of a failed job: its exception (what the worker reported, client wording).
+    static func jobFailed(_ id: Int64, message: String) -> APIError {
+        APIError(.internalServerError, type: "urn:relief:job-failed", title: "Job failed", detail: "job \(id) failed: \(message)")
+    }
+    /// A request whose estimated cost exceeds a limit of this server (not a quota: a smaller
+    /// or coarser request passes).
+    static func costExceeded(_ detail: String) -> APIError {
+        APIError(.badRequest, type: "urn:relief:cost-limit", title: "Request too costly", detail: detail)
+    }
     static func badInput(_ detail: String) -> APIError {
         APIError(.badRequest, type: "urn:relief:invalid-input", title: "Invalid input", detail: detail)
     }
@@ -78,7 +87,8 @@ func iso8601(_ seconds: Double) -> String {
     var t = time_t(seconds.rounded(.down))
     var tm = tm()
     gmtime_r(&t, &tm)
-    let millis = min(999, Int((seconds - seconds.rounded(.down)) * 1000))
+    // Rounded, not truncated: 34.3 s is held as 34.29999... and reads 34.300.
+    let millis = min(999, Int(((seconds - seconds.rounded(.down)) * 1000).rounded()))
     return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday),
                   Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec), millis)
 }

@@ -65,6 +65,10 @@ public final class AccountStore: Sendable {
                         job_id INTEGER PRIMARY KEY, user TEXT NOT NULL, entity TEXT NOT NULL, process TEXT NOT NULL,
                         area_km2 REAL NOT NULL, footprint TEXT NOT NULL, charge TEXT NOT NULL, created REAL NOT NULL);
                     CREATE INDEX IF NOT EXISTS relief_job_owners_entity ON relief_job_owners(entity, charge);
+                    CREATE TABLE IF NOT EXISTS relief_idempotency (
+                        user TEXT NOT NULL, key TEXT NOT NULL, body_sha256 TEXT NOT NULL, job_id INTEGER NOT NULL, created REAL NOT NULL,
+                        PRIMARY KEY (user, key));
+                    CREATE TABLE IF NOT EXISTS relief_dismissed (job_id INTEGER PRIMARY KEY, at REAL NOT NULL);
                     """)
             }
         } catch {
@@ -227,7 +231,8 @@ public final class AccountStore: Sendable {
     public func owner(jobID: Int64) async throws -> JobOwnership? {
         do {
             return try await pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM relief_job_owners WHERE job_id = ?", arguments: [jobID]).map(Self.ownership)
+                try Row.fetchOne(db, sql: "SELECT * FROM relief_job_owners WHERE job_id = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed)",
+                                 arguments: [jobID]).map(Self.ownership)
             }
         } catch { throw AccountError.database(operation: "read owner of job \(jobID)", underlying: "\(error)") }
     }
@@ -237,9 +242,9 @@ public final class AccountStore: Sendable {
         do {
             return try await pool.read { db in
                 let rows = account.role == .referent
-                    ? try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE entity = ? ORDER BY job_id DESC LIMIT ? OFFSET ?",
+                    ? try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE entity = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed) ORDER BY job_id DESC LIMIT ? OFFSET ?",
                                        arguments: [account.entity, limit, offset])
-                    : try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE user = ? ORDER BY job_id DESC LIMIT ? OFFSET ?",
+                    : try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE user = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed) ORDER BY job_id DESC LIMIT ? OFFSET ?",
                                        arguments: [account.user, limit, offset])
                 return rows.map(Self.ownership)
             }

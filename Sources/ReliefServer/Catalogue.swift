@@ -11,12 +11,16 @@ public struct Catalogue: Sendable {
     public let root: String
     static let imageExtensions: Set<String> = ["tif", "tiff", "jp2", "ntf", "vrt"]
 
+    /// `root` may be relative (to the working directory at start, as `serve --catalogue-root
+    /// catalogue` gives it): it is made absolute and resolved once, here, so that the paths
+    /// built from it are the ones the path confinement compares.
     public init(root: String) throws {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue, let resolved = realpath(root, nil) else {
             throw APIError.internalError("catalogue root '\(root)' is not a folder")
         }
-        self.root = (root as NSString).standardizingPath
+        defer { free(resolved) }
+        self.root = String(cString: resolved)
     }
 
     /// Checks an identifier: letters, digits, `.`, `_`, `-`; no `/`, no leading dot.
@@ -75,25 +79,41 @@ struct PlannedJob: Sendable {
 /// none) localised through the reference image's RPC at the request's height (the RPC's height
 /// offset when none), its area in a local tangent plane (`GroundPolygon.areaSquareKilometres`).
 /// - Complexity: O((width + height) / 64) RPC localisations.
-func groundFootprint(image: String, roi: [Int]?, height: Double?) throws -> (km2: Double, coordinates: [[[Double]]]) {
+func groundFootprint(image: String, roi: [Int]?, height: Double?, clientText: ClientText) throws -> GroundFootprint {
     let model: RPCModel
     let bounds: Window
     do {
         model = try RPCModel.load(image: image)
         bounds = try Dataset(path: image).bounds
     } catch {
-        throw APIError.badInput("the reference image has no usable RPC model: \(error)")
+        throw APIError.badInput("the reference image has no usable RPC model: \(clientText.scrub("\(error)"))")
     }
+    // Origins and sizes are range checked by the parser (`ExecuteRequestParser.roi`); the
+    // sums are still formed with overflow reported, so that no ROI can trap here.
     let window = roi.map { Window(x: $0[0], y: $0[1], width: $0[2], height: $0[3]) } ?? bounds
-    guard window.x + window.width <= bounds.width, window.y + window.height <= bounds.height else {
+    let (right, o1) = window.x.addingReportingOverflow(window.width)
+    let (bottom, o2) = window.y.addingReportingOverflow(window.height)
+    guard !o1, !o2, window.x >= 0, window.y >= 0, window.width > 0, window.height > 0,
+          right <= bounds.width, bottom <= bounds.height else {
         throw APIError.badInput("input 'roi': \(roi ?? []) goes beyond the reference image (\(bounds.width) x \(bounds.height) pixels)")
     }
     let h = height ?? model.coefficients.heightOffset
     let fp: Footprint
     do { fp = try model.footprint(of: window, height: h) } catch {
-        throw APIError.badInput("the ROI footprint cannot be computed: \(error)")
+        throw APIError.badInput("the ROI footprint cannot be computed: \(clientText.scrub("\(error)"))")
     }
     var ring = fp.polygon.vertices.map { [$0.x, $0.y] }
     if let first = ring.first { ring.append(first) }
-    return (fp.areaSquareKilometres, [ring])
+    return GroundFootprint(km2: fp.areaSquareKilometres, coordinates: [ring], window: window, model: model)
+}
+
+/// A request's ground area and what it was computed from.
+struct GroundFootprint {
+    var km2: Double
+    /// GeoJSON polygon coordinates.
+    var coordinates: [[[Double]]]
+    /// The ROI (the whole image when none), reference pixels.
+    var window: Window
+    /// The reference image's RPC model.
+    var model: RPCModel
 }

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,6 +15,8 @@ public final class ProcessesAPI: Sendable {
     let config: ServerConfiguration
     let parser: ExecuteRequestParser
     let limiter: RateLimiter
+    /// Range reads of outputs (`/jobs/ID/files/NAME`), limited apart from the rest.
+    let fileLimiter: RateLimiter
     let gate = SubmissionGate()
     let logger: Logger
     /// token hash -> (account, expiry): status polls skip the database.
@@ -36,17 +40,21 @@ public final class ProcessesAPI: Sendable {
         self.config = config
         let catalogue = try Catalogue(root: config.catalogueRoot)
         let confinement: PathConfinement
-        do { confinement = try PathConfinement(inputRoots: [catalogue.root], outputRoot: config.outputRoot) } catch {
+        do { confinement = try PathConfinement(inputRoots: [catalogue.root] + config.dataRoots, outputRoot: config.outputRoot) } catch {
             throw APIError.internalError("\(error)")
         }
-        self.parser = ExecuteRequestParser(catalogue: catalogue, confinement: confinement)
+        let clientText = ClientText(roots: [config.catalogueRoot, catalogue.root, config.outputRoot, confinement.outputRoot]
+                                    + config.dataRoots + confinement.inputRoots)
+        self.parser = ExecuteRequestParser(catalogue: catalogue, confinement: confinement, clientText: clientText, limits: config.admission)
         self.limiter = RateLimiter(perMinute: config.requestsPerMinute)
+        self.fileLimiter = RateLimiter(perMinute: config.fileReadsPerMinute)
         self.logger = logger
     }
 
     /// The router of the whole API.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: CORSMiddleware(origins: Set(config.corsOrigins)))
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.get("/") { request, _ in jsonResponse(self.landingPage(base: self.base(request))) }
         router.get("/conformance") { _, _ in jsonResponse(["conformsTo": conformanceClasses]) }
@@ -67,16 +75,20 @@ public final class ProcessesAPI: Sendable {
         router.get("/jobs") { request, _ in try await self.listJobs(request) }
         router.get("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
-            return jsonResponse(statusInfo(job, owner: owner, base: self.base(request)))
+            return jsonResponse(statusInfo(job, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.delete("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
-            let after = job.state.isFinal ? job : try await self.queue.cancel(id: job.id)
+            if job.state.isFinal { return try await self.dismissFinished(job, owner: owner, request: request) }
+            // Live: cancelled (a running job's worker stops at its next heartbeat); its
+            // reservation is released once it is final.
+            let after = try await self.queue.cancel(id: job.id)
             if after.state.isFinal { try await self.settle(owner, job: after) }
-            return jsonResponse(statusInfo(after, owner: owner, base: self.base(request)))
+            return jsonResponse(statusInfo(after, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.get("/jobs/:id/results") { request, context in
             let (_, job, _) = try await self.visibleJob(request, context: context)
+            if job.state == .failed { throw APIError.jobFailed(job.id, message: self.parser.clientText.scrub(job.lastError ?? "failed")) }
             try Self.requireSucceeded(job)
             let base = self.base(request)
             var results: [String: Any] = [:]
@@ -94,9 +106,14 @@ public final class ProcessesAPI: Sendable {
             let (_, job, owner) = try await self.visibleJob(request, context: context)
             try Self.requireSucceeded(job)
             let footprint = (try? JSONSerialization.jsonObject(with: Data(owner.footprint.utf8)) as? [[[Double]]]) ?? []
-            let item = stacItem(jobID: job.id, process: owner.process, footprint: footprint, finished: job.finishedAt ?? job.updatedAt,
-                                outputs: self.confinedOutputs(job), base: self.base(request))
-            return jsonResponse(item, headers: [.contentType: "application/geo+json"])
+            let base = self.base(request), outputs = self.confinedOutputs(job)
+            // GDAL (the images' metadata, the raster's grid) off the cooperative pool.
+            let data = await offPool { () -> Data in
+                let item = stacItem(jobID: job.id, process: owner.process, footprint: footprint, finished: job.finishedAt ?? job.updatedAt,
+                                    acquired: acquisitionImages(job).compactMap(AcquisitionTime.read), outputs: outputs, base: base)
+                return (try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         let file: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let (_, job, _) = try await self.visibleJob(request, context: context)
@@ -104,6 +121,13 @@ public final class ProcessesAPI: Sendable {
             let name = try context.parameters.require("name")
             guard let output = self.confinedOutputs(job).first(where: { $0.name == name }) else {
                 throw APIError(.notFound, type: "urn:relief:no-such-file", title: "No such file", detail: "job \(job.id) has no output '\(name)'")
+            }
+            if (name as NSString).pathExtension.lowercased() == "json" {
+                guard let data = FileManager.default.contents(atPath: output.path) else {
+                    throw APIError(.notFound, type: "urn:relief:no-such-file", title: "No such file", detail: "the output is gone")
+                }
+                return Response(status: .ok, headers: [.contentType: "application/geo+json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: withoutLocalHrefs(data))))
             }
             return try serveFile(output.path, contentType: cogMediaType, request: request)
         }
@@ -144,9 +168,14 @@ public final class ProcessesAPI: Sendable {
             throw APIError.unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
         let hash = Token.hash(token)
+        // Two classes, counted apart: range reads of outputs (a COG reader makes dozens per
+        // open) cannot use up the budget of status polls and submissions, nor the reverse.
+        let reading = Self.isFileRead(request.uri.path)
+        let limiter = reading ? fileLimiter : self.limiter
         if let wait = limiter.admit(hash) {
             throw APIError(.tooManyRequests, type: "urn:relief:rate-limit", title: "Too many requests",
-                           detail: "more than \(limiter.perMinute) requests this minute; retry in \(wait) s", headers: [.retryAfter: "\(wait)"])
+                           detail: "more than \(limiter.perMinute) \(reading ? "file reads" : "requests") this minute; retry in \(wait) s",
+                           headers: [.retryAfter: "\(wait)"])
         }
         let now = Date().timeIntervalSince1970
         if let (account, expiry) = cache.withLock({ $0[hash] }), expiry > now { return account }
@@ -168,6 +197,29 @@ public final class ProcessesAPI: Sendable {
         }
         if job.state.isFinal, owner.charge == .reserved { try await settle(owner, job: job) }
         return (account, job, owner)
+    }
+
+    /// DELETE of a finished job: its output folder is removed and the job is hidden from then
+    /// on (404). Its charge is kept as settled: a succeeded job's area stays used (the work was
+    /// done), a failed or dismissed one was never charged.
+    func dismissFinished(_ job: Job, owner: JobOwnership, request: Request) async throws -> Response {
+        let folder: String? = switch try? JobRequest.decode(job.payload) {
+        case .dsm(let r)?: r.output
+        case .pwh(let r)?: r.output
+        default: nil
+        }
+        // The folder the server named for this job (entity/user/process-id), confined to the output root.
+        if let folder, let path = try? parser.confinement.output(folder, field: "output") {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        try await accounts.dismiss(jobID: job.id)
+        owners.withLock { _ = $0.removeValue(forKey: job.id) }
+        logger.info("finished job dismissed", metadata: ["job": "\(job.id)", "charge": "\(owner.charge.rawValue)"])
+        var info = statusInfo(job, owner: owner, base: base(request), text: parser.clientText)
+        info["status"] = "dismissed"
+        info["message"] = "dismissed: its files are removed" + (job.state == .succeeded ? "; its area stays charged" : "")
+        info["links"] = [] as [Any]
+        return jsonResponse(info)
     }
 
     static func requireSucceeded(_ job: Job) throws {
@@ -223,6 +275,10 @@ public final class ProcessesAPI: Sendable {
         do { body = try await request.body.collect(upTo: config.maxBodyBytes) } catch is NIOTooManyBytesError {
             throw APIError.tooLarge(limit: config.maxBodyBytes)
         }
+        let key = try Self.idempotencyKey(request)
+        let bodySHA256 = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
+        // A retry answers the job its first submission made, without parsing or charging again.
+        if let key, let replay = try await replayed(account: account, key: key, bodySHA256: bodySHA256, request: request) { return replay }
         let folder = "\(account.entity)/\(account.user)/\(process)-\(UUID().uuidString.prefix(13).lowercased())"
         // GDAL (image open, RPC, footprint) blocks for milliseconds: off the cooperative pool
         // (2 threads on 2 cores), so that status polls are not held behind it.
@@ -233,8 +289,14 @@ public final class ProcessesAPI: Sendable {
             }
         }
         let footprint = String(decoding: try JSONSerialization.data(withJSONObject: plan.footprint), as: UTF8.self)
-        // One submission per entity at a time: the quota check and the reservation are atomic.
-        let job = try await gate.serialise(entity: account.entity) { () async throws -> Job in
+        let owner = JobOwnership(jobID: 0, user: account.user, entity: account.entity, process: process, areaKm2: plan.areaKm2,
+                                 footprint: footprint, charge: .reserved)
+        // One submission per entity at a time: the quota check and the reservation are atomic,
+        // and so are the look-up and the record of an idempotency key.
+        let outcome = try await gate.serialise(entity: account.entity) { () async throws -> Submission in
+            if let key, let replay = try await self.replayed(account: account, key: key, bodySHA256: bodySHA256, request: request) {
+                return .replayed(replay)
+            }
             // Cheap check first; settle finished jobs only when the request does not fit without.
             var q = try await self.remaining(entity: account.entity, settling: false)
             if plan.areaKm2 > q.remaining { q = try await self.remaining(entity: account.entity) }
@@ -244,29 +306,32 @@ public final class ProcessesAPI: Sendable {
                                              + "(quota \(km(q.quota)), used \(km(q.used)), reserved \(km(q.reserved)) by \(q.inFlight) job(s) in flight)")
             }
             let (job, _) = try await self.queue.submit(NewJob(kind: plan.request.kind, payload: plan.request.encoded(), maxAttempts: 3))
-            try await self.accounts.record(JobOwnership(jobID: job.id, user: account.user, entity: account.entity, process: process,
-                                                        areaKm2: plan.areaKm2, footprint: footprint, charge: .reserved))
-            return job
+            var o = owner
+            o.jobID = job.id
+            try await self.accounts.record(o, key: key, bodySHA256: bodySHA256)
+            return .created(job, o)
+        }
+        let (job, recorded): (Job, JobOwnership)
+        switch outcome {
+        case .replayed(let replay): return replay
+        case .created(let j, let o): (job, recorded) = (j, o)
         }
         logger.info("job submitted", metadata: ["job": "\(job.id)", "user": "\(account.user)", "process": "\(process)", "km2": "\(plan.areaKm2)"])
-        let owner = JobOwnership(jobID: job.id, user: account.user, entity: account.entity, process: process, areaKm2: plan.areaKm2,
-                                 footprint: footprint, charge: .reserved)
-        return jsonResponse(statusInfo(job, owner: owner, base: base(request)), status: .created,
-                            headers: [.location: "\(base(request))/jobs/\(job.id)"])
+        var headers: HTTPFields = [.location: "\(base(request))/jobs/\(job.id)"]
+        // Jobs always run asynchronously: a client asking for it is told so (RFC 7240).
+        if Self.prefersAsync(request) { headers[Self.preferenceApplied] = "respond-async" }
+        return jsonResponse(statusInfo(job, owner: recorded, base: base(request), text: self.parser.clientText), status: .created, headers: headers)
     }
 
     func listJobs(_ request: Request) async throws -> Response {
         let account = try await authenticate(request)
-        let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 10
-        let offset = request.uri.queryParameters.get("offset", as: Int.self) ?? 0
-        guard (1...1000).contains(limit), offset >= 0 else {
-            throw APIError.badInput("limit must be in 1...1000 and offset >= 0, got limit=\(limit) offset=\(offset)")
-        }
+        let limit = try Self.queryInteger(request, "limit", in: 1...1000) ?? 10
+        let offset = try Self.queryInteger(request, "offset", in: 0...1_000_000_000) ?? 0
         let owners = try await accounts.jobs(visibleTo: account, limit: limit + 1, offset: offset)
         let base = base(request)
         var jobs: [[String: Any]] = []
         for o in owners.prefix(limit) {
-            if let job = try await queue.job(id: o.jobID) { jobs.append(statusInfo(job, owner: o, base: base)) }
+            if let job = try await queue.job(id: o.jobID) { jobs.append(statusInfo(job, owner: o, base: base, text: self.parser.clientText)) }
         }
         var links: [[String: Any]] = [["href": "\(base)/jobs?limit=\(limit)&offset=\(offset)", "rel": "self", "type": "application/json"]]
         if owners.count > limit {
@@ -274,6 +339,12 @@ public final class ProcessesAPI: Sendable {
         }
         return jsonResponse(["jobs": jobs, "links": links])
     }
+}
+
+/// What a submission did: made a job, or found the one its idempotency key made.
+enum Submission: Sendable {
+    case created(Job, JobOwnership)
+    case replayed(Response)
 }
 
 /// Runs submissions of one entity one after the other (different entities in parallel).

@@ -15,7 +15,8 @@ func ogcStatus(_ job: Job) -> String {
 }
 
 /// The OGC statusInfo document of a job.
-func statusInfo(_ job: Job, owner: JobOwnership, base: String) -> [String: Any] {
+/// Messages come from the worker: `text` removes the server's paths and flags from them.
+func statusInfo(_ job: Job, owner: JobOwnership, base: String, text: ClientText) -> [String: Any] {
     let status = ogcStatus(job)
     var info: [String: Any] = [
         "type": "process", "jobID": "\(job.id)", "processID": owner.process, "status": status,
@@ -24,9 +25,9 @@ func statusInfo(_ job: Job, owner: JobOwnership, base: String) -> [String: Any] 
     ]
     if let f = job.finishedAt { info["finished"] = iso8601(f) }
     switch status {
-    case "failed": info["message"] = job.lastError ?? "failed"
+    case "failed": info["message"] = text.scrub(job.lastError ?? "failed")
     case "running": info["message"] = job.step ?? "running"
-    case "accepted": info["message"] = job.attempts > 0 ? "waiting to retry after attempt \(job.attempts)" : "queued"
+    case "accepted": info["message"] = job.attempts > 0 ? "waiting to retry after attempt \(job.attempts): " + text.scrub(job.lastError ?? "") : "queued"
     case "dismissed": info["message"] = job.state == .cancelled ? "dismissed" : "dismissed; the worker stops at its next heartbeat"
     default: info["message"] = "done"
     }

@@ -20,7 +20,10 @@ final class ServerFixture: Sendable {
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    init(maxBodyBytes: Int = 64 * 1024, requestsPerMinute: Int = 600) async throws {
+    /// `configure` changes the server's configuration before the API is made (its folders are
+    /// under `folder`: `catalogue`, `outputs`).
+    init(maxBodyBytes: Int = 64 * 1024, requestsPerMinute: Int = 600,
+         configure: (_ config: inout ServerConfiguration, _ folder: String) throws -> Void = { _, _ in }) async throws {
         folder = NSTemporaryDirectory() + "relief-http-" + UUID().uuidString
         let fm = FileManager.default
         let catalogue = folder + "/catalogue", pair = catalogue + "/synthetic-pair"
@@ -43,6 +46,7 @@ final class ServerFixture: Sendable {
         config.port = 0
         config.maxBodyBytes = maxBodyBytes
         config.requestsPerMinute = requestsPerMinute
+        try configure(&config, folder)
         api = try ProcessesAPI(queue: queue, accounts: accounts, config: config)
     }
 

@@ -81,16 +81,24 @@ public struct DSMRequest: Codable, Sendable, Equatable {
     public static let knownOutputs: Set<String> = ["dsm"]
     /// Largest ROI accepted, pixels (a 40000 x 40000 Pléiades scene is 1.6e9): beyond, the ROI is absurd.
     public static let maxROIPixels = 2_000_000_000
+    /// Largest ROI column or row, and side, pixels: past any scene, and small enough that no
+    /// sum or product of ROI numbers can overflow.
+    public static let maxROIOrigin = 200_000
+    public static let maxROISide = 200_000
 
     /// Checks everything but the paths (see `JobRequest.validate`).
     func validateValues() throws {
         guard images.count == 2 else { throw RequestError.invalid(field: "images", "a DSM needs exactly 2 images (reference first), got \(images.count)") }
         if let roi {
             guard roi.count == 4 else { throw RequestError.invalid(field: "roi", "must be [col, row, width, height], got \(roi.count) numbers") }
-            guard roi[0] >= 0, roi[1] >= 0, roi[2] > 0, roi[3] > 0 else {
-                throw RequestError.invalid(field: "roi", "origin must be >= 0 and sizes > 0, got \(roi)")
+            // Each number range checked before any sum or product is formed from them.
+            guard (0...Self.maxROIOrigin).contains(roi[0]), (0...Self.maxROIOrigin).contains(roi[1]) else {
+                throw RequestError.invalid(field: "roi", "column and row must be in 0...\(Self.maxROIOrigin), got \(roi)")
             }
-            guard roi[2].multipliedReportingOverflow(by: roi[3]).partialValue <= Self.maxROIPixels, roi[2] <= 200_000, roi[3] <= 200_000 else {
+            guard roi[2] > 0, roi[3] > 0 else {
+                throw RequestError.invalid(field: "roi", "sizes must be > 0, got \(roi)")
+            }
+            guard roi[2] <= Self.maxROISide, roi[3] <= Self.maxROISide, roi[2] * roi[3] <= Self.maxROIPixels else {
                 throw RequestError.invalid(field: "roi", "\(roi[2]) x \(roi[3]) pixels is larger than any scene (at most \(Self.maxROIPixels))")
             }
         }

@@ -111,11 +111,5 @@ extension StandardJobRunner {
         try? FileManager.default.removeItem(atPath: confinement.outputRoot + "/" + DSMTileRequest.folder(parent: job.id))
     }
 
-    static func failure(_ e: DSMPipelineError) -> JobFailure {
-        switch e {
-        case .cancelled: .cancelled
-        case .invalidConfiguration: .permanent("\(e)")
-        default: .transient("\(e)")
-        }
-    }
+    static func failure(_ e: DSMPipelineError) -> JobFailure { FailureKind.classify(e) }
 }

@@ -30,13 +30,20 @@ public struct StandardJobRunner: JobRunner {
         } catch {
             throw JobFailure.permanent("\(error)")
         }
-        switch request {
-        case .dsm(let r):
-            if let split = try fanOut(r, folder: folder!, context: context) { return split }
-            return try runDSM(r, folder: folder!, context: context)
-        case .dsmTile(let t): return try runDSMTile(t, folder: folder!, context: context)
-        case .pwh(let r): return try runPWH(r, folder: folder!, context: context)
-        case .probe(let p): return try runProbe(p, context: context)
+        do {
+            switch request {
+            case .dsm(let r):
+                if let split = try fanOut(r, folder: folder!, context: context) { return split }
+                return try runDSM(r, folder: folder!, context: context)
+            case .dsmTile(let t): return try runDSMTile(t, folder: folder!, context: context)
+            case .pwh(let r): return try runPWH(r, folder: folder!, context: context)
+            case .probe(let p): return try runProbe(p, context: context)
+            }
+        } catch let split as JobSplit {
+            throw split
+        } catch {
+            // Input errors fail the job at once; only transient ones are retried.
+            throw FailureKind.classify(error)
         }
     }
 
