@@ -86,12 +86,15 @@ struct ExecuteRequestParser: Sendable {
 
     func dsm(_ inputs: [String: JSONValue], outputFolder: String) throws -> PlannedJob {
         let pair = try string(inputs, "pair")
-        guard let height = try number(inputs, "height") else { throw APIError.badInput("missing input 'height' (terrain height above the WGS84 ellipsoid, metres)") }
+        // Optional: without it the heights are measured from the images.
+        let height = try number(inputs, "height")
+        let margin = try number(inputs, "heightMargin")
+        if height == nil, margin != nil { throw APIError.badInput("input 'heightMargin' needs 'height' (without it the heights are measured)") }
         let roi = try inputs["roi"].map { try Self.roi($0) }
         let tile = try integer(inputs, "tile")
         let images = try catalogue.pairImages(pair)
         let request = DSMRequest(images: images.map { .init(path: $0) }, roi: roi, resolution: try number(inputs, "resolution") ?? 0.5,
-                                 height: .init(value: height, margin: try number(inputs, "heightMargin") ?? 100),
+                                 height: height.map { .init(value: $0, margin: margin ?? 100) },
                                  output: outputFolder, tile: tile)
         let checked = try checkValues(.dsm(request), input: "pair")
         let fp = try groundFootprint(image: images[0], roi: roi, height: height, clientText: clientText)

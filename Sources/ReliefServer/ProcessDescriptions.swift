@@ -9,9 +9,9 @@ enum ProcessDescriptions {
     static var dsmInputs: [String: Any] { [
         "pair": input("Stereo pair", "Identifier of a catalogue stereo pair (a product holding two images with their RPCs; reference first in name order). Never a file path.",
                       ["type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"]),
-        "height": input("Terrain height", "Mean terrain height in metres above the WGS84 ellipsoid (not the geoid).",
-                        ["type": "number", "minimum": -600, "maximum": 9000]),
-        "heightMargin": input("Height margin", "Search range around the height, metres.",
+        "height": input("Terrain height", "Optional. Mean terrain height in metres above the WGS84 ellipsoid (not the geoid): narrows the search and is checked against the images. Absent: the heights are measured from the images (sparse matches), and the relative pointing of the views corrected either way.",
+                        ["type": "number", "minimum": -600, "maximum": 9000], min: 0),
+        "heightMargin": input("Height margin", "Search range around the height, metres (only with height).",
                               ["type": "number", "minimum": 0, "maximum": 5000, "default": 100], min: 0),
         "roi": input("Region of interest", "[column, row, width, height] in pixels of the reference image; absent: the whole image.",
                      ["type": "array", "items": ["type": "integer", "minimum": 0], "minItems": 4, "maxItems": 4], min: 0),

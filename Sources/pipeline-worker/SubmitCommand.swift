@@ -56,7 +56,7 @@ struct SubmitDSM: AsyncParsableCommand {
     @Option var rpc2: String?
     @Option(help: "COL,ROW,WIDTH,HEIGHT in the reference image.") var roi: String?
     @Option(help: "DSM cell size in metres (default 0.5).") var resolution: Double = 0.5
-    @Option(help: "Terrain height (WGS84 ellipsoid), metres.") var height: Double?
+    @Option(help: "Terrain height (WGS84 ellipsoid), metres; optional: measured from the images when absent.") var height: Double?
     @Option(help: "Margin around --height (default 100 m).") var heightMargin: Double = 100
     @Option(help: "DEM giving the height range.") var dem: String?
     @Option(help: "EGM96 geoid grid.") var geoid: String?

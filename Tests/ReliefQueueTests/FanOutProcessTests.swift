@@ -15,7 +15,8 @@ extension QueueSerialTests {
             var inputRoot: String
             var reference: String
             var secondary: String
-            var height: Double
+            /// nil: no height prior (measured by the sparse analysis, once per request).
+            var height: Double?
             var margin: Double
             var resolution: Double
             var roi: [Int]
@@ -25,11 +26,11 @@ extension QueueSerialTests {
             var splitAbove: Int { tile * tile }
         }
 
-        @Test("bundled synthetic pair: 4 tiles over 2 workers equal the one-job DSM")
+        @Test("bundled synthetic pair without height prior: 4 tiles over 2 workers equal the one-job DSM (the sparse analysis travels with the layout)")
         func syntheticPair() async throws {
             let testdata = WorkerProcessTests.testdata
             try await Self.run(Case(inputRoot: testdata, reference: testdata + "/stereo_left.tif", secondary: testdata + "/stereo_right.tif",
-                                    height: 340, margin: 40, resolution: 1, roi: [80, 80, 96, 96], tile: 48, killDuringTile: false))
+                                    height: nil, margin: 40, resolution: 1, roi: [80, 80, 96, 96], tile: 48, killDuringTile: false))
         }
 
         @Test("Réunion pair (300 x 300 ROI): 4 tiles over 2 workers equal the one-job DSM; a killed tile is retried",
@@ -47,7 +48,8 @@ extension QueueSerialTests {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let q = try SQLiteJobQueue(folder: queue)
             func submit(_ output: String) async throws -> Int64 {
-                let s = try WorkerBinary.run(["submit", "dsm", c.reference, c.secondary, "--height", "\(c.height)", "--height-margin", "\(c.margin)",
+                let prior = c.height.map { ["--height", "\($0)", "--height-margin", "\(c.margin)"] } ?? []
+                let s = try WorkerBinary.run(["submit", "dsm", c.reference, c.secondary] + prior + [
                                               "--resolution", "\(c.resolution)", "--roi", c.roi.map(String.init).joined(separator: ","),
                                               "--tile", "\(c.tile)", "--output", output, "--queue", queue, "--input-root", c.inputRoot,
                                               "--output-root", out])

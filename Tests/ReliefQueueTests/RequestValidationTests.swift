@@ -98,7 +98,8 @@ struct RequestValidationTests {
         (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], resolution: 1000, height: .init(value: 340)), "resolution"),
         (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], resolution: .nan, height: .init(value: 340)), "resolution"),
         (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], height: .init(value: 20_000)), "height.value"),
-        (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")]), "exactly one of height and dem"),
+        (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], height: .init(value: 340), dem: .init(path: "dem.tif")),
+         "at most one of height and dem"),
         (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], height: .init(value: 340), datum: "egm96"), "geoid"),
         (DSMRequest(images: [.init(path: "a.tif"), .init(path: "b.tif")], height: .init(value: 340), outputs: ["dsm", "mesh"]), "outputs"),
     ])

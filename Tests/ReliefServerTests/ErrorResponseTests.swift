@@ -47,8 +47,9 @@ import Testing
             #expect(status == 400 && detail.contains("no catalogue product 'no-such-pair'"), "\(detail)")
             (status, detail) = try await post("/processes/dsm/execution", #"{"inputs":{"pair":"single","height":340}}"#)
             #expect(status == 400 && detail.contains("not a stereo pair"), "\(detail)")
-            (status, detail) = try await post("/processes/dsm/execution", #"{"inputs":{"pair":"synthetic-pair"}}"#)
-            #expect(status == 400 && detail.contains("missing input 'height'"), "\(detail)")
+            // No height: accepted (measured from the images); a margin without a height is not.
+            (status, detail) = try await post("/processes/dsm/execution", #"{"inputs":{"pair":"synthetic-pair","heightMargin":50}}"#)
+            #expect(status == 400 && detail.contains("'heightMargin' needs 'height'"), "\(detail)")
             (status, detail) = try await post("/processes/dsm/execution", #"{"inputs":{"pair":"synthetic-pair","height":340,"roi":[200,200,100,100]}}"#)
             #expect(status == 400 && detail.contains("goes beyond the reference image"), "\(detail)")
             (status, detail) = try await post("/processes/dsm/execution", #"{"inputs":{"pair":"synthetic-pair","height":340,"resolution":1000}}"#)

@@ -106,7 +106,8 @@ public struct DSMRequest: Codable, Sendable, Equatable {
         guard resolution.isFinite, resolution >= 0.01, resolution <= 100 else {
             throw RequestError.invalid(field: "resolution", "must be in [0.01, 100] metres, got \(resolution)")
         }
-        guard (height == nil) != (dem == nil) else { throw RequestError.invalid(field: "height", "give exactly one of height and dem") }
+        // Neither: the heights are measured from the images (the pipeline's sparse analysis).
+        guard height == nil || dem == nil else { throw RequestError.invalid(field: "height", "give at most one of height and dem") }
         if let height {
             // Lowest land -430 m (Dead Sea), highest 8849 m, plus geoid undulations (about ±110 m).
             guard height.value.isFinite, height.value >= -600, height.value <= 9000 else {

@@ -80,8 +80,10 @@ public struct StandardJobRunner: JobRunner {
         let geoidGrid = try (r.dem?.geoid ?? r.geoid).map { try Geoid(path: $0) }
         let prior: HeightPrior = if let dem = r.dem {
             .dem(path: dem.path, geoid: dem.geoid == nil ? nil : geoidGrid)
+        } else if let height = r.height {
+            .range(try HeightRange.given(height.value, margin: height.margin))
         } else {
-            .range(try HeightRange.given(r.height!.value, margin: r.height!.margin))
+            .measured
         }
         var c = DSMConfiguration(reference: r.images[0].path, secondary: r.images[1].path, heights: prior, output: output)
         c.referenceRPC = r.images[0].rpc
