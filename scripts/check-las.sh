@@ -33,11 +33,14 @@ if n and (np.any(x < lo[0] - tol[0]) or np.any(x > hi[0] + tol[0]) or np.any(y <
 if minz and n and (z.min() < float(minz) or z.max() > float(maxz)):
     problems.append(f"heights {z.min():.2f}..{z.max():.2f} outside {minz}..{maxz}")
 crs = h.parse_crs()
+# A compound CRS (horizontal + vertical, e.g. UTM + EGM96 height) is checked by its horizontal part.
+horizontal = crs.sub_crs_list[0] if crs is not None and crs.is_compound else crs
 if crs is None: problems.append("no CRS")
-elif epsg and crs.to_epsg() != int(epsg): problems.append(f"CRS EPSG {crs.to_epsg()}, expected {epsg}")
+elif epsg and horizontal.to_epsg() != int(epsg): problems.append(f"CRS EPSG {horizontal.to_epsg()}, expected {epsg}")
 print(f"{path}: LAS {h.version}, format {h.point_format.id}, {n} points, "
       f"x {lo[0]:.3f}..{hi[0]:.3f}, y {lo[1]:.3f}..{hi[1]:.3f}, z {lo[2]:.3f}..{hi[2]:.3f}, "
-      f"CRS {crs.name if crs else None} (EPSG {crs.to_epsg() if crs else None})")
+      f"CRS {crs.name if crs else None} (EPSG {horizontal.to_epsg() if crs else None}"
+      f"{' + vertical ' + str(crs.sub_crs_list[1].to_epsg()) if crs is not None and crs.is_compound else ''})")
 if problems:
     print("FAILED: " + "; ".join(problems)); sys.exit(1)
 print("OK")
