@@ -27,7 +27,9 @@ import Testing
         let workerTask = Task { await worker.run() }
         defer { worker.stop() }
         try await f.live { client in
-            let r = try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: f.headers("alice"), body: dsmBody())
+            // No height: the worker measures it (sparse analysis) before the tiles.
+            let r = try await client.execute(uri: "/processes/dsm/execution", method: .post, headers: f.headers("alice"),
+                                             body: dsmBody(height: false))
             #expect(r.status == .created)
             let submitted = try object(r)
             let job = try #require(submitted["jobID"] as? String)

@@ -69,9 +69,11 @@ final class ServerFixture: Sendable {
 }
 
 /// A DSM execute body for the synthetic pair (heights 316-362 m above the ellipsoid).
-func dsmBody(pair: String = "synthetic-pair", roi: [Int]? = [64, 64, 128, 128], extra: String = "") -> ByteBuffer {
+/// A dsm execute body; `height` false: no height prior (measured from the images).
+func dsmBody(pair: String = "synthetic-pair", roi: [Int]? = [64, 64, 128, 128], extra: String = "", height: Bool = true) -> ByteBuffer {
     let roiText = roi.map { ",\"roi\":\($0)" } ?? ""
-    return ByteBuffer(string: #"{"inputs":{"pair":"\#(pair)","height":340,"heightMargin":40\#(roiText)\#(extra)}}"#)
+    let heightText = height ? #","height":340,"heightMargin":40"# : ""
+    return ByteBuffer(string: #"{"inputs":{"pair":"\#(pair)"\#(heightText)\#(roiText)\#(extra)}}"#)
 }
 
 /// The JSON object of a response body.
