@@ -157,6 +157,9 @@ struct DSMCommand: ParsableCommand {
     }
 
     func run() throws {
+        // GDAL's block cache (5 % of the RAM by default) held the final write's tiles: 1.5 GB
+        // at 16000², over the --memory budget. Capped as in match and ortho.
+        boundGDALBlockCache()
         let geoidGrid = try geoid.map { try Geoid(path: $0) }
         let prior: HeightPrior = if let dem {
             .dem(path: dem, geoid: geoidGrid)
