@@ -157,8 +157,8 @@ struct DSMCommand: ParsableCommand {
     }
 
     func run() throws {
-        // GDAL's block cache (5 % of the RAM by default) held the final write's tiles: 1.5 GB
-        // at 16000², over the --memory budget. Capped as in match and ortho.
+        // GDAL's block cache (5 % of the RAM by default) fills with the final write's tiles,
+        // beyond the --memory budget on large scenes: capped as in match and ortho.
         boundGDALBlockCache()
         let geoidGrid = try geoid.map { try Geoid(path: $0) }
         let prior: HeightPrior = if let dem {
