@@ -8,9 +8,14 @@ import Synchronization
 /// (`refineCorrespondence`), the secondaries' pointing corrections estimated from those matches
 /// (`PointingEstimation`), and the scene's heights from the coarse matches triangulated with the
 /// corrected models (`SparseHeights`). A coarse dense match rather than keypoints: the images are
-/// compared in epipolar geometry, where the coarse matcher's census and SGM are robust to the
-/// views' radiometric and scale differences, and it gives heights everywhere for the tiles'
-/// ranges; the full-resolution refinement gives the sub-pixel matches the correction needs.
+/// compared in epipolar geometry, where the coarse matcher's census and SGM (Hirschmüller 2008,
+/// "Stereo processing by semiglobal matching and mutual information", PAMI 30(2)) are robust to
+/// the views' radiometric and scale differences, and it gives heights everywhere for the tiles'
+/// ranges, as the coarse levels of tSGM do (Rothermel et al. 2012, "SURE"); the full-resolution
+/// refinement gives the sub-pixel matches the correction needs. The correction itself follows
+/// s2p's pointing step (de Franchis et al. 2014, "On stereo-rectification of pushbroom images",
+/// ICIP: a translation in the secondary's image space from matches' distances to their epipolar
+/// curves), solved for all views at once so that a tri-stereo set's pairs agree.
 public struct SparseAnalysis: Sendable {
     /// One per secondary; nil where too few matches were found (no correction applied).
     public var corrections: [PointingCorrection?]
