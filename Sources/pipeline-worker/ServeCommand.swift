@@ -89,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
             let confinement = try PathConfinement(inputRoots: [catalogueRoot] + dataRoots, outputRoot: outputRoot)
             var options = WorkerOptions()
             options.concurrency = workers
-            worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement), options: options)
+            worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, memoryPerJob: jobMemory(nil, concurrency: workers)),
+                            options: options)
         }
         let workerTask = worker.map { w in Task { await w.run() } }
         let host = config.host

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import Photogrammetry
 import Prometheus
 import ReliefQueue
 
@@ -19,6 +20,9 @@ struct WorkCommand: AsyncParsableCommand {
 
     @Option(help: "Tiles of one DSM processed at once (default: the number of cores).")
     var threads: Int?
+
+    @Option(help: "Memory the worker's jobs may use together, e.g. 6G or 800M (default: three quarters of the machine's); each job gets it divided by --concurrency.")
+    var memory: String?
 
     @Option(help: "Lease in seconds: a job whose worker stops heartbeating is run again after this (default 30).")
     var lease: Double = 30
@@ -51,6 +55,12 @@ struct WorkCommand: AsyncParsableCommand {
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         if let heartbeat { guard heartbeat > 0, heartbeat < lease else { throw ValidationError("--heartbeat must be in (0, lease)") } }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        if let memory {
+            guard let bytes = parseMemorySize(memory) else { throw ValidationError("--memory must be a size such as 6G or 800M, got '\(memory)'") }
+            guard bytes / concurrency >= minimumJobMemory else {
+                throw ValidationError("--memory \(memory) leaves \(bytes / concurrency / 1_048_576) MiB to each of \(concurrency) jobs: at least \(minimumJobMemory / 1_048_576) MiB each")
+            }
+        }
         guard parsePixelCount(splitAbove) != nil else { throw ValidationError("--split-above must be a pixel count N or WxH, got '\(splitAbove)'") }
         if let metricsPort { guard (1...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must be in 1...65535") } }
     }
@@ -72,7 +82,8 @@ struct WorkCommand: AsyncParsableCommand {
         options.leaseSeconds = lease
         options.heartbeatSeconds = heartbeat ?? min(lease / 3, 2)
         options.pollSeconds = poll
-        let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads, splitAbove: splitAbovePixels),
+        let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads, splitAbove: splitAbovePixels,
+                                                                      memoryPerJob: jobMemory(memory.flatMap(parseMemorySize), concurrency: concurrency)),
                             options: options, logger: logger)
         let signals = SignalWatcher(worker: worker)
         var server: MetricsServer?
@@ -140,4 +151,16 @@ func parsePixelCount(_ text: String) -> Int? {
     guard (1...2).contains(parts.count), parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
     let (n, overflow) = parts.count == 1 ? (parts[0]!, false) : parts[0]!.multipliedReportingOverflow(by: parts[1]!)
     return overflow ? nil : n
+}
+
+/// Smallest memory a job may be given: the pipeline's baseline (process, GDAL cache, models)
+/// and one smallest tile with a modest disparity range.
+let minimumJobMemory = 256 * 1_048_576
+
+/// Each job's share of the worker's memory: `total` (default: three quarters of the machine's
+/// physical memory, leaving the rest to the system and GDAL's cache) divided by the jobs run at
+/// once, so that `concurrency` jobs together stay within it.
+func jobMemory(_ total: Int?, concurrency: Int) -> Int {
+    let machine = Int(min(ProcessInfo.processInfo.physicalMemory / 4 * 3, UInt64(Int.max)))
+    return max(minimumJobMemory, (total ?? machine) / max(1, concurrency))
 }

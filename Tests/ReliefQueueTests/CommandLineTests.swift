@@ -80,5 +80,16 @@ extension QueueSerialTests {
                 #expect(r.err.contains("--split-above must be a pixel count"), "\(bad): \(r.err)")
             }
         }
+
+        @Test("work --memory takes a size and refuses one that leaves a job less than 256 MiB")
+        func memory() throws {
+            let help = try WorkerBinary.run(["work", "--help"])
+            #expect(help.out.contains("--memory"), "\(help.out)")
+            for (bad, message) in [(["--memory", "lots"], "--memory must be a size"), (["--memory", "300M", "--concurrency", "2"], "150 MiB to each of 2 jobs")] {
+                let r = try WorkerBinary.run(["work"] + bad + ["--queue", "/nonexistent/q", "--input-root", "/tmp", "--output-root", "/tmp"])
+                #expect(r.status != 0)
+                #expect(r.err.contains(message), "\(bad): \(r.err)")
+            }
+        }
     }
 }

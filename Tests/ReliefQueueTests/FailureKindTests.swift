@@ -58,3 +58,20 @@ struct FailureKindTests {
         await queue.shutdown()
     }
 }
+
+/// The worker's memory budget reaches every DSM job, divided by the jobs run at once.
+@Suite("Worker memory per job")
+struct WorkerMemoryTests {
+    @Test func theBudgetIsTheJobsMemoryLimit() throws {
+        let base = try makeTemporaryFolder()
+        defer { removeFolder(base) }
+        let confinement = try PathConfinement(inputRoots: [FailureKindTests.testdata], outputRoot: base)
+        let request = DSMRequest(images: [.init(path: FailureKindTests.testdata + "/stereo_left.tif"), .init(path: FailureKindTests.testdata + "/stereo_right.tif")],
+                                 height: .init(value: 340, margin: 40), output: "x")
+        let given = StandardJobRunner(confinement: confinement, memoryPerJob: 700 << 20)
+        #expect(try given.dsmConfiguration(request, output: base + "/dsm.tif").memoryLimit == 700 << 20)
+        let defaulted = StandardJobRunner(confinement: confinement)
+        #expect(try defaulted.dsmConfiguration(request, output: base + "/dsm.tif").memoryLimit == DSMConfiguration(
+            reference: "a", secondary: "b", heights: .range(try HeightRange.given(340, margin: 40)), output: "o").memoryLimit)
+    }
+}

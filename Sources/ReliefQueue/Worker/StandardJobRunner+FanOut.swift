@@ -29,7 +29,11 @@ extension StandardJobRunner {
             if tiles.count == tiles.first?.count { return try merge(r, tiles: tiles, folder: folder, context: context) }
         }
         context.reportProgress(0, "layout")
-        let c = try dsmConfiguration(r, output: folder + "/dsm.tif")
+        var c = try dsmConfiguration(r, output: folder + "/dsm.tif")
+        // The cut must not depend on the worker that makes it (a repeated split must cut the
+        // same parts): the layout is planned with the pipeline's default memory, not this
+        // worker's `memoryPerJob` (which may shrink the tile side on a small machine).
+        c.memoryLimit = DSMConfiguration(reference: c.reference, secondary: c.secondary, heights: c.heights, output: c.output).memoryLimit
         let layout: DSMLayout
         do { layout = try DSMPipeline.layout(configuration: c) } catch let e as DSMPipelineError { throw Self.failure(e) }
         let threshold = splitAbove ?? Int.max

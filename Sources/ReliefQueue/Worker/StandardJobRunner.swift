@@ -13,11 +13,16 @@ public struct StandardJobRunner: JobRunner {
     public let splitAbove: Int?
     /// `splitAbove`'s default: 4096 x 4096 reference pixels (about 2 minutes of matching on 2 cores).
     public static let defaultSplitAbove = 4096 * 4096
+    /// Memory each job may use, bytes (the worker's budget divided by its concurrency); the
+    /// pipeline sizes its tiles and threads to it. nil: the pipeline's default.
+    public let memoryPerJob: Int?
 
-    public init(confinement: PathConfinement, threads: Int? = nil, splitAbove: Int? = StandardJobRunner.defaultSplitAbove) {
+    public init(confinement: PathConfinement, threads: Int? = nil, splitAbove: Int? = StandardJobRunner.defaultSplitAbove,
+                memoryPerJob: Int? = nil) {
         self.confinement = confinement
         self.threads = threads
         self.splitAbove = splitAbove
+        self.memoryPerJob = memoryPerJob
     }
 
     public var fanOutKinds: Set<String> { ["dsm"] }
@@ -93,6 +98,7 @@ public struct StandardJobRunner: JobRunner {
         if r.datum == "egm96" { c.datum = .geoid(try Geoid(path: r.geoid!)) }
         if let tile = r.tile { c.tileSize = tile }
         c.threads = threads
+        if let memoryPerJob { c.memoryLimit = memoryPerJob }
         do { try c.validate() } catch { throw JobFailure.permanent("\(error)") }
         return c
     }
