@@ -11,7 +11,7 @@ enum ProcessDescriptions {
                       ["type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"]),
         "height": input("Terrain height", "Optional. Mean terrain height in metres above the WGS84 ellipsoid (not the geoid): narrows the search and is checked against the images. Absent: the heights are measured from the images (sparse matches), and the relative pointing of the views corrected either way.",
                         ["type": "number", "minimum": -600, "maximum": 9000], min: 0),
-        "heightMargin": input("Height margin", "Search range around the height, metres (only with height).",
+        "heightMargin": input("Height margin", "Search range around the height, metres (only with height; the server's limit, 1000 m by default, may be lower than the schema's maximum).",
                               ["type": "number", "minimum": 0, "maximum": 5000, "default": 100], min: 0),
         "roi": input("Region of interest", "[column, row, width, height] in pixels of the reference image; absent: the whole image.",
                      ["type": "array", "items": ["type": "integer", "minimum": 0], "minItems": 4, "maxItems": 4], min: 0),
