@@ -82,7 +82,7 @@ let badInputCorpus: [Case] = [
     c("ortho O/in.tif -o O/link.tif --height 500", 64, "is an input of this run (IMAGE)"),
     c("ortho O/in.tif -o O/hard.tif --height 500", 64, "is an input of this run (IMAGE)"),
     c("ortho O/in.tif -o O/../out/in.tif --height 500", 64, "is an input of this run (IMAGE)"),
-    c("ortho F/S.tif -o F/S.tif --height 500", 64, "is an input of this run (IMAGE)"),
+    c("ortho O/link.tif -o O/in.tif --height 500", 64, "is an input of this run (IMAGE)"),
     c("ortho F/S.tif --dem O/in.tif -o O/in.tif", 64, "is an input of this run (--dem)"),
     c("ortho F/S.tif -o O/nodir/o.tif --height 500", 64, "--output: the folder O/nodir does not exist"),
     c("ortho F/S.tif -o /proc/o.tif --height 500", 64, "--output: cannot write in the folder /proc"),
