@@ -61,10 +61,12 @@ private enum SignalWatcher {
         pipeWrite = fds[1]
         let readEnd = fds[0]
         for sig in [SIGINT, SIGTERM] {
-            signal(sig) { number in
+            let previous = signal(sig) { number in
                 var byte = UInt8(truncatingIfNeeded: number)
                 _ = write(SignalWatcher.pipeWrite, &byte, 1)
             }
+            // A shell starts background jobs with SIGINT ignored (Ctrl-C is not for them): keep that.
+            if sig == SIGINT, let previous, unsafeBitCast(previous, to: Int.self) == 1 { signal(SIGINT, SIG_IGN) }
         }
         let thread = Thread {
             var byte: UInt8 = 0

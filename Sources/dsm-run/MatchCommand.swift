@@ -62,8 +62,14 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Band to match, 1-based (default 1).")
     var band: Int = 1
 
-    @Option(name: .customLong("memory"), help: "Memory budget for one tile's volumes (coarse to fine: also one block's images and maps), MiB (default 512).")
-    var memoryMiB: Int = 512
+    @Option(help: "Memory budget for one tile's volumes (coarse to fine: also one block's images and maps): a size such as 512M or 1.5G, as dsm's (a bare number is MiB, the former syntax; default 512M).")
+    var memory: String = "512M"
+
+    /// `--memory` in bytes: a size with K, M, G, or a bare number of MiB; nil when unreadable.
+    var memoryBytes: Int? {
+        if let mebibytes = Int(memory) { return (1...1_048_576).contains(mebibytes) ? mebibytes << 20 : nil }
+        return parseMemorySize(memory)
+    }
 
     func validate() throws {
         try NumberChecks.check(p2GradientScale, "--p2-gradient-scale", in: 0.001...255)
@@ -71,7 +77,9 @@ struct MatchCommand: ParsableCommand {
         try NumberChecks.check(speckleRange, "--speckle-range", in: 0...10_000, unit: "pixels")
         try NumberChecks.check(speckleSize, "--speckle-size", in: 0...100_000_000, unit: "pixels")
         try NumberChecks.check(band, "--band", in: 1...100_000)
-        try NumberChecks.check(memoryMiB, "--memory", in: 1...1_048_576, unit: "MiB")
+        guard let bytes = memoryBytes, bytes >= 1 << 20 else {
+            throw ValidationError("--memory must be a size of at least 1M such as 512M or 1.5G (a bare number: MiB), got '\(memory)'")
+        }
         if let nodata, nodata.isInfinite { throw ValidationError("--nodata must be a finite number or nan, got \(nodata)") }
         do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
         guard SubpixelMethod(rawValue: subpixel) != nil else {
@@ -98,7 +106,7 @@ struct MatchCommand: ParsableCommand {
         p.speckleSize = speckleSize
         p.speckleRange = speckleRange
         p.medianFilter = !noMedian
-        p.memoryLimit = memoryMiB << 20
+        p.memoryLimit = memoryBytes ?? 512 << 20
         return p
     }
 

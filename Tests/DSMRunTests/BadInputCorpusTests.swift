@@ -42,7 +42,25 @@ struct BadInputCorpusTests {
         #expect(added.isEmpty, "new entries in the output folder: \(added.sorted())")
         for name in row.creates { #expect(after[name] != nil, "\(name) was not written: \(text)") }
         for (name, state) in before { #expect(after[name] == state, "\(name) was changed or removed") }
-        #expect(snapshot(Fixtures.folder) == fixturesBefore, "the fixtures were changed")
+        let fixturesAfter = snapshot(Fixtures.folder)
+        #expect(fixturesAfter == fixturesBefore, "the fixtures were changed")
+        Self.report(row, r, changed: before.contains { after[$0.key] != $0.value } || fixturesAfter != fixturesBefore,
+                    added: !added.isEmpty, text: text)
+    }
+
+    /// With `DSMRUN_CORPUS_REPORT=FILE`, appends one line per case: its outcome (crash, destroyed
+    /// input, leftovers, clear error, accepted, or wrong status/message), tab, the case, to count
+    /// the outcomes of a build (e.g. an older one, through `DSMRUN_BINARY`).
+    static func report(_ row: Case, _ r: DSMRun.Result, changed: Bool, added: Bool, text: String) {
+        guard let file = ProcessInfo.processInfo.environment["DSMRUN_CORPUS_REPORT"], !file.isEmpty else { return }
+        let outcome = if r.signalled { "crash" } else if changed { "destroyed input" } else if added { "leftovers" }
+            else if r.status == row.status && text.contains(row.message) { row.status == 0 ? "accepted and correct" : "clear error" }
+            else if r.status == 0 { "accepted, should be refused" } else { "other status or message" }
+        let line = "\(outcome)\t\(row.testDescription)\t\(text.split(separator: "\n").first ?? "")\n"
+        let fd = open(file, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { return }
+        _ = line.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
     }
 
     /// `F/`, `O/`, `D/` at the start of a corpus argument or after its `=`; `''` is empty.

@@ -35,6 +35,7 @@ enum Tmpfs {
         guard getuid() == 0, let folder = try? makeTemporaryFolder("tmpfs") else { return nil }
         guard mount(folder) else { try? FileManager.default.removeItem(atPath: folder); return nil }
         unmount(folder)
+        atexit { if let folder = Tmpfs.folder { rmdir(folder) } }
         return folder
     }()
 

@@ -38,6 +38,8 @@ enum Fixtures {
 
     private static func make() throws -> String {
         let f = try makeTemporaryFolder("fixtures")
+        // Removed when the test process exits (the folder lives as long as the process's tests).
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.folder) }
         let fm = FileManager.default
         for (from, to) in [("stereo_left.tif", "L.tif"), ("stereo_right.tif", "R.tif"), ("sample.tif", "S.tif"),
                            ("stereo_truth.tif", "truth.tif")] {

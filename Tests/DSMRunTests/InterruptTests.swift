@@ -11,7 +11,7 @@ struct InterruptTests {
     static let runs: [(arguments: String, staging: String)] = [
         ("dsm F/L.tif F/R.tif -o O/d.tif --height 340 --height-margin 40 --tile 16 --threads 1 --resolution 0.25", ".d.tif."),
         ("ortho F/S.tif -o O/o.tif --height 500 --resolution 0.02 --threads 1", ".o.tif."),
-        ("match F/L.tif F/R.tif --disparity -96:96 --search full -o O/m.tif --confidence O/c.tif", ".m.tif."),
+        ("match F/L.tif F/R.tif --disparity -128:128 --search full -o O/m.tif --confidence O/c.tif", ".m.tif."),
     ]
 
     @Test("SIGINT and SIGTERM: exit 130 / 143, one line, the output folder as before",
@@ -35,6 +35,32 @@ struct InterruptTests {
         #expect(r.err.contains("dsm-run: stopped by \(name); removed"), "\(r.err)")
         #expect(r.err.components(separatedBy: "stopped by").count == 2, "one stop line: \(r.err)")
         #expect(snapshot(output) == before, "left in the output folder: \(Set(snapshot(output).keys).subtracting(before.keys).sorted())")
+    }
+
+    @Test("pwh: SIGINT removes its temporary folder and the output folder it created",
+          .enabled(if: SampleData.root != nil, SampleData.skipMessage))
+    func pwh() throws {
+        let scratch = try makeTemporaryFolder("interrupt-pwh")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let output = scratch + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+        let v = "D/cars_phr_ventoux/"
+        let arguments = "pwh --pan \(v)image/phr_ventoux/left_image.tif --ms \(v)image/phr_ventoux/lowres_color_image.tif "
+            + "--pan-rpc \(v)rpc/phr_ventoux/left_image.geom --ms-rpc \(v)rpc/phr_ventoux/lowres_color_image.geom "
+            + "--height 530 --threads 1 -o O/pwh"
+        var sawStaging = false
+        let r = try DSMRun.run(Self.expand(arguments, output), in: scratch) { process in
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && Date() < deadline && !sawStaging {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: output + "/pwh")) ?? []
+                sawStaging = names.contains { $0.hasPrefix(".pwh.tmp-") }
+                usleep(10_000)
+            }
+            if sawStaging { kill(process.processIdentifier, SIGINT) }
+        }
+        try #require(sawStaging, "the run ended before writing staging: \(r.text)")
+        #expect(r.status == 130 && r.err.contains("dsm-run: stopped by SIGINT"), "\(r.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output).isEmpty, "left: \(snapshot(output).keys.sorted())")
     }
 
     @Test("SIGKILL leaves staging; the next run beside the output removes that of dead runs, not a live run's")
@@ -71,10 +97,8 @@ struct InterruptTests {
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning && Date() < deadline {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            if names.contains(where: { $0.hasPrefix(prefix) }) {
-                usleep(200_000)  // into the work, past the staging's creation
-                return process.isRunning
-            }
+            // Registered before it is created: the run can be stopped from now on.
+            if names.contains(where: { $0.hasPrefix(prefix) }) { return process.isRunning }
             usleep(10_000)
         }
         return false
