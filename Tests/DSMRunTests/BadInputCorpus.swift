@@ -118,6 +118,7 @@ let badInputCorpus: [Case] = [
     c("dsm F/L.tif F/R.tif -o O/d.tif --height 340 --height-margin 0", 64, "--height-margin must be a number in [1, 10000]"),
     c("dsm \(pair) -o O/d.tif --resolution 0", 64, "--resolution must be a number in [0.01, 100]"),
     c("dsm \(pair) -o O/d.tif --resolution 0.001", 64, "--resolution must be a number"),
+    c("dsm \(pair) -o O/d.tif --resolution 0.01", 1, "far finer than the images' ground sample"),
     c("dsm \(pair) -o O/d.tif --resolution nan", 64, "--resolution must be a number"),
     c("dsm \(pair) -o O/d.tif --roi 1,2,3", 64, "--roi must be COL,ROW,WIDTH,HEIGHT"),
     c("dsm \(pair) -o O/d.tif --roi 0,0,0,10", 64, "--roi width and height must be positive"),

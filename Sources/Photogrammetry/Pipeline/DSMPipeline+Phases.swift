@@ -45,12 +45,32 @@ extension DSMPipeline {
         // The DSM grid first: the points are projected onto it as their tiles finish.
         let grid = try Self.grid(reference: reference, geometry: geometry, resolution: c.resolution)
         let pairROIs = geometry.pairs.map(\.roi)
+        try checkGridSize(grid, pixels: geometry.roi.pixelCount, resolution: c.resolution)
         let plan = try memoryPlan(c, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
                                   heights: geometry.heights.closedRange, grid: grid)
         // Each pair has its own part of the reference (its ROI); the same tile grid for all.
         let jobs = tileJobs(pairROIs: pairROIs, tileSize: plan.tileSize, heights: decision.tile)
         return Preparation(reference: reference, secondaries: secondaries, geometry: geometry, grid: grid, plan: plan, jobs: jobs,
                            sparse: sparse, heights: decision)
+    }
+
+    /// Cells of the grid per reference pixel above which a resolution is refused (256: cells a
+    /// sixteenth of the ground sample a side, or a grid stretched by a wide height range), unless
+    /// the grid has at most `smallGridCells`: finer cells only add empty ones, at a cost in time,
+    /// memory and disk that grows with their number.
+    static let maxCellsPerPixel = 256
+    static let smallGridCells = 4_000_000
+
+    /// Refuses, before any work, a grid far finer than the images (`maxCellsPerPixel`), with the
+    /// estimate and the finest sensible resolution.
+    static func checkGridSize(_ grid: DSMGrid, pixels: Int, resolution: Double) throws {
+        let cells = Double(grid.width) * Double(grid.height)
+        guard cells > Double(smallGridCells), cells > Double(maxCellsPerPixel) * Double(max(1, pixels)) else { return }
+        let finest = resolution * (cells / (Double(maxCellsPerPixel) * Double(max(1, pixels)))).squareRoot()
+        throw DSMPipelineError.invalidConfiguration(String(
+            format: "a resolution of %g m makes a %dx%d grid (%.3g cells, %.1f GB as Float32) for %d reference pixels: "
+                + "far finer than the images' ground sample; use %.2g m or coarser",
+            resolution, grid.width, grid.height, cells, cells * 4 / 1e9, pixels, finest))
     }
 
     /// Pair k's ROI cut into tiles of `tileSize`, pair after pair: the jobs' order, which is the
