@@ -223,8 +223,15 @@ struct DSMPipelineCommandTests {
 
     @Test("The same image twice: an error saying so, no file")
     func identicalImages() throws {
+        // Caught at the command line as one file given twice; a copy of it (same RPC) is caught by
+        // the sparse analysis as one viewing direction.
         let r = try run([try img1, try img1])
-        #expect(r.status != 0 && r.err.contains("same direction"), "\(r.err)")
+        #expect(r.status != 0 && r.err.contains("same file"), "\(r.err)")
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        try FileManager.default.copyItem(atPath: try img1, toPath: folder + "/copy.tif")
+        let copy = try run([try img1, folder + "/copy.tif", "--roi", "300,300,400,400"])
+        #expect(copy.status != 0 && copy.err.contains("same direction"), "\(copy.err)")
         #expect(!r.wrote)
     }
 
@@ -245,7 +252,7 @@ struct DSMPipelineCommandTests {
     @Test("Both --height and --dem, or --no-sparse without either: usage errors")
     func conflictingHeights() throws {
         let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")
-        for extra in [["--height", "2320", "--dem", "x.tif"], ["--no-sparse"]] {
+        for extra in [["--height", "2320", "--dem", img2], ["--no-sparse"]] {
             let r = try run([try img1, img2] + extra)
             #expect(r.status != 0 && r.err.contains("--height"), "\(r.err)")
             #expect(!r.wrote)
