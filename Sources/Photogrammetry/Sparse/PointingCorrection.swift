@@ -6,7 +6,8 @@
 /// With one secondary only the component across the epipolar lines can be observed: a shift
 /// along them cannot be told from a change of height, so it is left at zero. With two or more
 /// secondaries, tie points seen by several of them fix the along components too (up to one
-/// shared height shift, chosen so that the pairs' mean height does not move), which removes the opposite height
+/// shift of the whole scene, chosen as the smallest spread of all the views' corrections, which
+/// does not depend on the reference), which removes the opposite height
 /// biases of the pairs of a tri-stereo set.
 public struct PointingCorrection: Sendable, Equatable, Codable, CustomStringConvertible {
     /// The secondary image.

@@ -9,8 +9,9 @@ import Synchronization
 /// at least `inlierFloor`, refit, four rounds), as s2p drops matches beyond its maximum pointing
 /// error. Then one least-squares system for all translations: the tie heights are eliminated
 /// point by point (a Schur complement, so a point seen by one secondary only constrains the
-/// across component), and a tiny ridge term picks the smallest correction along the one
-/// direction the data leave free (a shared height shift).
+/// across component); a tiny ridge term makes it solvable, and the one direction the data leave
+/// free (a shift of the whole scene) is then chosen as the smallest spread of the views'
+/// corrections.
 enum PointingEstimation {
     /// Across-curve residuals under this are never outliers (pixels: the refinement's precision).
     static let inlierFloor = 0.5
@@ -171,21 +172,27 @@ enum PointingEstimation {
         for i in 0..<n { a[i][i] += ridge }
         let t = solveLinear(a, b) ?? [Double](repeating: 0, count: n)
         var translations = (0..<pairs).map { SIMD2(t[2 * $0], t[2 * $0 + 1]) }
-        // The free direction: all tie heights shifted by δH, each t_k by g_k δH. Chosen so that
-        // the pairs' heights move by zero on average (Σ_k t_k·g_k / |g_k|² = 0): the correction
-        // makes the pairs agree without moving the set's mean height, which no relative
-        // orientation can observe.
+        // The free direction: all tie heights shifted by δH along the reference's rays, each t_k
+        // by g_k δH. With the common translation that `SparseAnalysis.applied` removes, it spans
+        // (about) a shift of the whole scene, which no relative orientation can observe. Chosen as
+        // the smallest spread of all the views' corrections (the reference's 0 included), the one
+        // choice that does not depend on which view is the reference.
         var gradients = [SIMD2<Double>](repeating: .zero, count: pairs), counts = [Int](repeating: 0, count: pairs)
         for o in obs { gradients[o.pair] += o.fit.gradient; counts[o.pair] += 1 }
         let used = (0..<pairs).filter { counts[$0] > 0 }
         guard !used.isEmpty else { return translations }
-        var shift = 0.0
-        for k in used {
-            let g = gradients[k] / Double(counts[k])
-            shift += (translations[k] * g).sum() / max(1e-12, (g * g).sum())
+        // Views: the reference (0, no gradient), then each secondary (unused ones stay at 0).
+        let w = [SIMD2<Double>.zero] + (0..<pairs).map { counts[$0] > 0 ? translations[$0] : .zero }
+        let d = [SIMD2<Double>.zero] + (0..<pairs).map { counts[$0] > 0 ? gradients[$0] / Double(counts[$0]) : .zero }
+        let wMean = w.reduce(.zero, +) / Double(w.count), dMean = d.reduce(.zero, +) / Double(d.count)
+        var numerator = 0.0, denominator = 0.0
+        for v in w.indices {
+            numerator += ((w[v] - wMean) * (d[v] - dMean)).sum()
+            denominator += ((d[v] - dMean) * (d[v] - dMean)).sum()
         }
-        shift /= Double(used.count)
-        for k in used { translations[k] -= gradients[k] / Double(counts[k]) * shift }
+        guard denominator > 1e-12 else { return translations }
+        let shift = -numerator / denominator
+        for k in used { translations[k] += d[k + 1] * shift }
         return translations
     }
 
