@@ -105,9 +105,6 @@ public struct SparseAnalysis: Sendable {
             if corrections[k] == nil {
                 warnings.append("only \(matched[k]) sparse matches of \(grid.count) points with \(secondaries[k].path) "
                                 + "(clouds, water, nodata or no texture?): its pointing is not corrected")
-            } else if Double(matched[k]) < 0.25 * Double(grid.count) {
-                warnings.append(String(format: "sparse matches with %@ cover %.0f %% of the %d points tried: clouds, water or nodata over much of the overlap?",
-                                       secondaries[k].path, 100 * Double(matched[k]) / Double(grid.count), grid.count))
             }
         }
         var analysis = SparseAnalysis(corrections: corrections, heights: nil, factors: coarse.map(\.factor), candidates: grid.count,
@@ -131,6 +128,17 @@ public struct SparseAnalysis: Sendable {
         // The refined matches' heights (exact, few) bound the coarse samples (many, some wrong):
         // samples far outside the matches' extent are dropped.
         let tieHeights = triangulate(ties, reference: views.reference, secondaries: corrected).sorted()
+        // Few matches among the points the secondary sees (projected at the matches' median
+        // height): clouds, water or nodata over much of the overlap.
+        let seenHeight = tieHeights.isEmpty ? middle : tieHeights[tieHeights.count / 2]
+        for k in secondaries.indices where corrections[k] != nil {
+            let seen = Self.pointsSeen(grid, reference: views.reference, secondary: corrected[k], height: seenHeight)
+            if seen > 0, Double(matched[k]) < 0.25 * Double(seen) {
+                analysis.warnings.append(String(
+                    format: "sparse matches with %@ cover %.0f %% of the %d points it sees: clouds, water or nodata over much of the overlap?",
+                    secondaries[k].path, 100 * Double(matched[k]) / Double(seen), seen))
+            }
+        }
         if tieHeights.count < p.minimumMatches {
             // Without refined matches to bound them, the coarse heights are not to be trusted
             // (a textureless or cloudy image still gives the coarse matcher some disparities).
@@ -157,6 +165,15 @@ public struct SparseAnalysis: Sendable {
         analysis.heights = sparseHeights
         analysis.seconds = Date().timeIntervalSince(start)
         return analysis
+    }
+
+    /// How many reference grid points, localised at `height`, project inside the secondary.
+    static func pointsSeen(_ grid: [(x: Int, y: Int)], reference: StereoImage, secondary: StereoImage, height: Double) -> Int {
+        grid.reduce(0) { n, p in
+            guard let g = try? reference.model.localization(column: Double(p.x), row: Double(p.y), height: height) else { return n }
+            let q = secondary.model.projection(longitude: g.longitude, latitude: g.latitude, height: height)
+            return n + (q.column >= 0 && q.row >= 0 && q.column < Double(secondary.width) && q.row < Double(secondary.height) ? 1 : 0)
+        }
     }
 
     /// The ties' heights, each triangulated from all its views (failures dropped).
