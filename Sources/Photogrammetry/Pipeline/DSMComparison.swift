@@ -74,17 +74,20 @@ public struct DSMComparison: Sendable, CustomStringConvertible {
                 hs.append(Double(h0))
             }
         }
-        if undulationSign != 0, let geoid, !xs.isEmpty {
+        // The reference cells' longitudes and latitudes, when a datum conversion or a region needs
+        // them (one transformation for both).
+        var geographic: (lon: [Double], lat: [Double])?
+        if !xs.isEmpty, (undulationSign != 0 && geoid != nil) || region != nil {
             guard let crs = referenceCRS else { throw DSMError.missingCRS(source: reference) }
             var lon = xs, lat = ys, z = [Double](repeating: 0, count: xs.count)
             try CoordinateTransformation(from: crs, to: try SpatialReference(epsg: 4326)).transform(x: &lon, y: &lat, z: &z)
+            geographic = (lon, lat)
+        }
+        if undulationSign != 0, let geoid, let (lon, lat) = geographic {
             for k in hs.indices { hs[k] += undulationSign * (try geoid.undulation(longitude: lon[k], latitude: lat[k])) }
         }
         var keep = [Bool](repeating: true, count: xs.count)
-        if let region, !xs.isEmpty {
-            guard let crs = referenceCRS else { throw DSMError.missingCRS(source: reference) }
-            var lon = xs, lat = ys, z = [Double](repeating: 0, count: xs.count)
-            try CoordinateTransformation(from: crs, to: try SpatialReference(epsg: 4326)).transform(x: &lon, y: &lat, z: &z)
+        if let region, let (lon, lat) = geographic {
             let image = region.model.project(longitudes: lon, latitudes: lat, heights: hs)
             let w = region.window
             for k in keep.indices {

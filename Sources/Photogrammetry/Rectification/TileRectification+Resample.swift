@@ -35,10 +35,7 @@ extension TileRectification {
             return ImageBuffer(width: width, height: height, filledWith: .nan)
         }
         var source = try dataset.read(Float.self, band: band, window: window, fill: .nan)
-        if let nodata = try dataset.nodata(band: band), !nodata.isNaN {
-            let value = Float(nodata)
-            for k in source.storage.indices where source.storage[k] == value { source.storage[k] = .nan }
-        }
+        try dataset.maskNodata(&source, band: band)
         return resampleBicubic(source, origin: (window.x, window.y), map: map, width: width, height: height)
     }
 }

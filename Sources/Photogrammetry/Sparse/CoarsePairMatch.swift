@@ -48,8 +48,8 @@ struct CoarsePairMatch: Sendable {
         }
         // Rows searched for the pointing error: the largest accepted, at this level, and some.
         let searchRows = max(2, Int((p.maxPointingError / Double(f)).rounded(.up)) + 1)
-        let leftWindow = grown(sensorWindow(for: rect.leftInverse, width: rect.width, height: rect.height), by: 2)
-        let rightWindow = grown(sensorWindow(for: rect.rightInverse, width: rect.width, height: rect.height), by: searchRows + 2)
+        let leftWindow = sensorWindow(for: rect.leftInverse, width: rect.width, height: rect.height).expanded(by: 2)
+        let rightWindow = sensorWindow(for: rect.rightInverse, width: rect.width, height: rect.height).expanded(by: searchRows + 2)
         let referenceView = try CoarseView.read(reference, coarseWindow: leftWindow, factor: f)
         let secondaryView = try CoarseView.read(secondary, coarseWindow: rightWindow, factor: f)
         let left = resampleBicubic(referenceView.pixels, origin: referenceView.origin, map: rect.leftInverse,
@@ -80,10 +80,6 @@ struct CoarsePairMatch: Sendable {
         let x1 = min(image.width / f, max(x0 + 1, (roi.maxX + f - 1) / f))
         let y1 = min(image.height / f, max(y0 + 1, (roi.maxY + f - 1) / f))
         return Window(x: x0, y: y0, width: max(1, x1 - x0), height: max(1, y1 - y0))
-    }
-
-    static func grown(_ w: Window, by m: Int) -> Window {
-        Window(x: w.x - m, y: w.y - m, width: w.width + 2 * m, height: w.height + 2 * m)
     }
 
     /// The secondary point (full resolution) predicted for a full-resolution reference point,

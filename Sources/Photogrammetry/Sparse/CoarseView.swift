@@ -31,10 +31,7 @@ struct CoarseView: Sendable {
         var pixels = try dataset.readDownsampled(
             window: Window(x: inside.x * factor, y: inside.y * factor, width: inside.width * factor, height: inside.height * factor),
             factor: factor)
-        if let nodata = try dataset.nodata(band: 1), !nodata.isNaN {
-            let value = Float(nodata)
-            for k in pixels.storage.indices where pixels.storage[k] == value { pixels.storage[k] = .nan }
-        }
+        try dataset.maskNodata(&pixels)
         return CoarseView(image: coarse, factor: factor, pixels: pixels, origin: (inside.x, inside.y))
     }
 

@@ -287,10 +287,7 @@ public struct SparseAnalysis: Sendable {
     static func readWindow(_ path: String, _ window: Window) throws -> ImagePatchSource {
         let dataset = try Dataset(path: path)
         var pixels = try dataset.read(Float.self, band: 1, window: window, fill: .nan)
-        if let nodata = try dataset.nodata(band: 1), !nodata.isNaN {
-            let value = Float(nodata)
-            for k in pixels.storage.indices where pixels.storage[k] == value { pixels.storage[k] = .nan }
-        }
+        try dataset.maskNodata(&pixels)
         return ImagePatchSource(pixels: pixels, origin: (window.x, window.y))
     }
 

@@ -101,8 +101,7 @@ public struct SparseHeights: Sendable, CustomStringConvertible {
     public func range(for tile: Window, fallback: ClosedRange<Double>) -> ClosedRange<Double> {
         var grow = max(tile.width, tile.height) / 2
         for _ in 0..<4 {
-            let w = Window(x: tile.x - grow, y: tile.y - grow, width: tile.width + 2 * grow, height: tile.height + 2 * grow)
-            let values = samples(in: w)
+            let values = samples(in: tile.expanded(by: grow))
             if values.count >= parameters.minimumTileSamples,
                let r = range(of: values, low: parameters.lowPercentile, high: parameters.highPercentile) {
                 return r
