@@ -57,7 +57,7 @@ ROWS=()
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- dsm-run ---
 /usr/bin/time -v "$BIN" dsm "$PAIR/input_pair/img_01.tif" "$PAIR/input_pair/img_02.tif" -o "$TMP/relief.tif" \
-    --roi "$ROI" --tile "$TILE" --resolution "$RES" --height "$HEIGHT" --threads "$THREADS" \
+    --roi "$ROI" --tile-size "$TILE" --resolution "$RES" --height "$HEIGHT" --threads "$THREADS" \
     > "$TMP/relief.txt" 2> "$TMP/relief.time"
 read -r W C R < <(measures "$TMP/relief.time")
 ROWS+=("| dsm-run dsm (release) | $W | $C | $R | $(compare "$TMP/relief.tif") |")

@@ -26,7 +26,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 THREADS=$(nproc)
 /usr/bin/time -v "$BIN" dsm "$PAIR/input_pair/img_01.tif" "$PAIR/input_pair/img_02.tif" -o "$TMP/dsm.tif" \
-    --roi "$ROI" --tile "$TILE" --resolution "$RES" --height "$HEIGHT" --threads "$THREADS" \
+    --roi "$ROI" --tile-size "$TILE" --resolution "$RES" --height "$HEIGHT" --threads "$THREADS" \
     > "$TMP/summary.txt" 2> "$TMP/time.txt"
 COMPARE=$("$BIN" compare "$TMP/dsm.tif" "$PAIR/expected_output/pair/dsm.tif" --roi "$ROI" --image "$PAIR/input_pair/img_01.tif")
 WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$TMP/time.txt")

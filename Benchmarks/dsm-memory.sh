@@ -6,7 +6,7 @@
 # release build, /usr/bin/time -v. Also checks that both paths give the same DSM file (cmp).
 # Writes Benchmarks/results/dsm-memory.tmp (a markdown table; copied by hand into
 # results/dsm-triplet-memory.md).
-#   RELIEF_SAMPLE_DATA=/work/shared/data [DSM_MEMORY_ARGS="--tile 128 --threads 1"] Benchmarks/dsm-memory.sh [SIDE ...]
+#   RELIEF_SAMPLE_DATA=/work/shared/data [DSM_MEMORY_ARGS="--tile-size 128 --threads 1"] Benchmarks/dsm-memory.sh [SIDE ...]
 # (DSM_MEMORY_ARGS: extra dsm-run options, after the defaults; smaller matching tiles make the
 # points' share of the peak visible.)
 set -euo pipefail

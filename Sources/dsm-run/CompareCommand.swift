@@ -17,8 +17,8 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The reference DSM (same CRS, north-up).")
     var reference: String
 
-    @Option(help: "Only reference cells seen inside this window COL,ROW,WIDTH,HEIGHT of --image.")
-    var roi: String?
+    @Option(help: "Only reference cells seen inside this window COL,ROW,WIDTH,HEIGHT of --image.", transform: ArgumentValues.roi)
+    var roi: Window?
 
     @Option(help: "The image (with its RPC) the --roi is in.")
     var image: String?
@@ -31,7 +31,6 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         try NumberChecks.check(referenceEpsg, "--reference-epsg", in: NumberChecks.epsgCodes)
-        if let roi { _ = try DSMCommand.parseROI(roi) }
         guard (roi == nil) == (image == nil) else { throw ValidationError("--roi and --image go together") }
         var files = RunFiles()
         files.input("DSM", dsm)
@@ -42,7 +41,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         var region: (RPCModel, Window)?
-        if let roi, let image { region = (try StereoImage.load(image).model, try DSMCommand.parseROI(roi)) }
+        if let roi, let image { region = (try StereoImage.load(image).model, roi) }
         let grid = try geoid.map { try Geoid(path: $0) }
         print(try DSMComparison.compare(dsm: dsm, reference: reference, region: region, referenceEPSG: referenceEpsg, geoid: grid))
     }

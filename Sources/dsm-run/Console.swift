@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import Synchronization
 
 /// The process's standard streams and stop signals, made safe for a long run:
 /// - a closed stdin, stdout or stderr (`2>&-`) is reopened on /dev/null, so the next file the run
@@ -29,6 +30,15 @@ enum Console {
         SignalWatcher.start()
     }
 
+    /// Call before the process exits on its own (an error or the end of the run): while a stop
+    /// signal is being handled, waits for its handler to exit, so that the run's own error
+    /// (often caused by the staging the handler removed) neither replaces the stop line and
+    /// status nor races the removal.
+    static func holdIfStopping() {
+        guard SignalWatcher.stopping.load(ordering: .acquiring) else { return }
+        while true { pause() }
+    }
+
     /// Writes `text` to stderr; a failed write is ignored.
     static func error(_ text: String) { put(text, to: 2) }
 
@@ -54,14 +64,19 @@ enum Console {
 /// exits. That thread does the work whichever thread the signal interrupted.
 private enum SignalWatcher {
     nonisolated(unsafe) static var pipeWrite: Int32 = -1
+    /// Set by the signal handler itself (an atomic store is async-signal-safe), before the
+    /// watcher thread wakes up.
+    static let stopping = Atomic<Bool>(false)
 
     static func start() {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return }
         pipeWrite = fds[1]
         let readEnd = fds[0]
+        _ = stopping.load(ordering: .relaxed)  // initialised here, not first in a signal handler
         for sig in [SIGINT, SIGTERM] {
             let previous = signal(sig) { number in
+                SignalWatcher.stopping.store(true, ordering: .releasing)
                 var byte = UInt8(truncatingIfNeeded: number)
                 _ = write(SignalWatcher.pipeWrite, &byte, 1)
             }

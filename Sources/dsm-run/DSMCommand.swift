@@ -50,32 +50,25 @@ struct DSMCommand: ParsableCommand {
     @Option(help: "DSM cell size in metres (default 0.5).")
     var resolution: Double = 0.5
 
-    @Option(help: "Region of the reference image COL,ROW,WIDTH,HEIGHT (pixels); default: all it shares with IMG2.")
-    var roi: String?
+    @Option(help: "Region of the reference image COL,ROW,WIDTH,HEIGHT (pixels); default: all it shares with IMG2.",
+            transform: ArgumentValues.roi)
+    var roi: Window?
 
-    @Option(help: "Terrain height (WGS84 ellipsoid, metres), searched ± --height-margin (optional: measured when absent).")
-    var height: Double?
+    /// --height (searched ± --height-margin; measured when absent), --dem, --geoid.
+    @OptionGroup(title: "Heights") var heights: HeightOptions
 
     @Option(help: "Margin around --height in metres (default 100).")
     var heightMargin: Double = 100
 
-    @Option(help: "DEM giving the terrain height range (GDAL raster; optional).")
-    var dem: String?
+    @Option(help: "Vertical datum of the output (egm96 needs --geoid).")
+    var datum: DatumChoice = .ellipsoid
 
-    @Option(help: "EGM96 geoid grid (e.g. egm96_15.gtx): for a DEM above the geoid, and for --datum egm96.")
-    var geoid: String?
-
-    @Option(help: "Vertical datum of the output: ellipsoid (default) or egm96 (needs --geoid).")
-    var datum: String = "ellipsoid"
-
-    @Option(help: "Tile side in reference pixels (default 300, as s2p).")
-    var tile: Int = 300
+    @OptionGroup var tiles: TileOptions<DSMTiles>
 
     @Option(help: "Tiles processed at once (default: the number of cores).")
     var threads: Int?
 
-    @Option(help: "Peak memory to stay under, e.g. 1.5G, 800M (default 1.5G): smaller tiles and fewer at once when needed.")
-    var memory: String = "1.5G"
+    @OptionGroup var memory: MemoryOptions<DSMMemory>
 
     @Option(help: "Fill DSM holes of at most this many cells (default 20).")
     var maxHoleArea: Int = 20
@@ -85,11 +78,11 @@ struct DSMCommand: ParsableCommand {
 
     @OptionGroup var sgm: SGMOptions
 
-    @Option(help: "Sub-pixel refinement: equiangular (default), windowSSD, parabola or none.")
-    var subpixel: String = "equiangular"
+    @Option(help: "Sub-pixel refinement.")
+    var subpixel: SubpixelMethod = .equiangular
 
-    @Option(help: "Per-cell statistic: median (default) or mean.")
-    var statistic: String = "median"
+    @Option(help: "Per-cell statistic.")
+    var statistic: StatisticChoice = .median
 
     @Option(help: ArgumentHelp("Rows searched each side for the row offset (default 8).", visibility: .hidden))
     var rowSearch: Int = 8
@@ -110,60 +103,32 @@ struct DSMCommand: ParsableCommand {
     func validate() throws {
         try checkEdges()
         guard !secondaries.isEmpty else { throw ValidationError("give at least two images: the reference and a secondary") }
-        guard resolution.isFinite, resolution > 0, resolution <= DSMConfiguration.maxResolution else {
-            throw ValidationError("--resolution must be in (0, \(Int(DSMConfiguration.maxResolution))] metres, got \(resolution)")
-        }
-        if let roi { _ = try Self.parseROI(roi) }
-        guard height == nil || dem == nil else { throw ValidationError("give at most one of --height H and --dem DEM") }
-        if noSparse, height == nil, dem == nil {
+        try heights.checkOneSource(required: false)
+        if noSparse, heights.height == nil, heights.dem == nil {
             throw ValidationError("--no-sparse needs --height H or --dem DEM: without the sparse analysis nothing measures the heights")
         }
         guard maxPointingError.isFinite, maxPointingError > 0, maxPointingError <= 1000 else {
             throw ValidationError("--max-pointing-error must be in (0, 1000] pixels, got \(maxPointingError)")
         }
-        if let height { guard height.isFinite, heightMargin.isFinite, heightMargin >= 0 else {
-            throw ValidationError("--height and --height-margin must be finite, the margin >= 0") } }
-        guard datum == "ellipsoid" || datum == "egm96" else { throw ValidationError("--datum must be ellipsoid or egm96, got \(datum)") }
-        if datum == "egm96" && geoid == nil { throw ValidationError("--datum egm96 needs --geoid FILE") }
-        guard tile >= 16, tile <= 5000 else { throw ValidationError("--tile must be in 16...5000 pixels, got \(tile)") }
-        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
-        guard parseMemorySize(memory) != nil else { throw ValidationError("--memory must be a size such as 1.5G or 800M, got '\(memory)'") }
-        guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
-        guard maxResidual > 0 else { throw ValidationError("--max-residual must be positive") }
-        guard rowSearch >= 1 else { throw ValidationError("--row-search must be at least 1") }
-        guard SubpixelMethod(rawValue: subpixel) != nil else {
-            throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard statistic == "median" || statistic == "mean" else { throw ValidationError("--statistic must be median or mean") }
+        if datum == .egm96 && heights.geoid == nil { throw ValidationError("--datum egm96 needs --geoid FILE") }
         do { try matching().validate() } catch { throw ValidationError("\(error)") }
     }
 
     func matching() -> StereoMatchingParameters {
         var p = DSMConfiguration.defaultMatching
         sgm.apply(to: &p)
-        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowSSD
+        p.subpixel = subpixel
         return p
-    }
-
-    /// "COL,ROW,WIDTH,HEIGHT" with integers, positive sizes.
-    static func parseROI(_ text: String) throws -> Window {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 4, let x = parts[0], let y = parts[1], let w = parts[2], let h = parts[3] else {
-            throw ValidationError("--roi must be COL,ROW,WIDTH,HEIGHT (four integers), got '\(text)'")
-        }
-        guard w > 0, h > 0 else { throw ValidationError("--roi width and height must be positive, got '\(text)'") }
-        guard x >= 0, y >= 0 else { throw ValidationError("--roi must start inside the image (COL and ROW at least 0), got '\(text)'") }
-        return Window(x: x, y: y, width: w, height: h)
     }
 
     func run() throws {
         // GDAL's block cache (5 % of the RAM by default) fills with the final write's tiles,
         // beyond the --memory budget on large scenes: capped as in match and ortho.
         boundGDALBlockCache()
-        let geoidGrid = try geoid.map { try Geoid(path: $0) }
-        let prior: HeightPrior = if let dem {
+        let geoidGrid = try heights.geoidGrid()
+        let prior: HeightPrior = if let dem = heights.dem {
             .dem(path: dem, geoid: geoidGrid)
-        } else if let height {
+        } else if let height = heights.height {
             .range(try HeightRange.given(height, margin: heightMargin))
         } else {
             .measured
@@ -172,18 +137,18 @@ struct DSMCommand: ParsableCommand {
         c.additionalSecondaries = secondaries.dropFirst().map { DSMImageInput(path: $0) }
         c.referenceRPC = rpc1
         c.secondaryRPC = rpc2
-        c.roi = try roi.map(Self.parseROI)
+        c.roi = roi
         c.resolution = resolution
-        if datum == "egm96", let geoidGrid { c.datum = .geoid(geoidGrid) }
-        c.tileSize = tile
+        if datum == .egm96, let geoidGrid { c.datum = .geoid(geoidGrid) }
+        c.tileSize = tiles.side
         c.threads = threads
-        c.memoryLimit = parseMemorySize(memory) ?? c.memoryLimit
+        c.memoryLimit = memory.size.bytes
         c.maxResidual = maxResidual
         c.rasterization.maxHoleArea = maxHoleArea
         c.matching = matching()
         c.correctRowOffset = !noRowCorrection
         c.rowOffsetSearch = rowSearch
-        c.rasterization.statistic = statistic == "mean" ? .mean : .median
+        c.rasterization.statistic = statistic.cellStatistic
         c.pointCloud = points
         c.confidence = confidence
         c.orthoTexture = ortho
@@ -211,7 +176,7 @@ struct DSMCommand: ParsableCommand {
         print("wrote \(summary.output): \(g.width)x\(g.height) cells of \(resolution) m, EPSG \(g.epsg.map(String.init) ?? "none"), "
               + "\(c.datum.metadataValue)")
         print(String(format: "tiles of %d px, %d at once (memory model: peak about %.0f MiB of %@)", summary.tileSize, summary.workers,
-                     Double(summary.estimatedPeakBytes) / 1_048_576, memory))
+                     Double(summary.estimatedPeakBytes) / 1_048_576, memory.size.description))
         if summary.pairs > 1 {
             print("\(summary.pairs) pairs fused; points per pair: \(summary.pointsPerPair.map(String.init).joined(separator: ", "))")
         }

@@ -14,9 +14,18 @@ struct DSMRun: ParsableCommand {
         defaultSubcommand: nil
     )
 
+    /// `ParsableCommand.main`'s parse, run and exit, with `Console`'s stream and signal handling
+    /// around them.
     static func main() {
         Console.prepare()
-        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+        do {
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+            Console.holdIfStopping()
+        } catch {
+            Console.holdIfStopping()
+            exit(withError: error)
+        }
     }
 
     /// `--roi -50,0,10,10` as `--roi=-50,0,10,10`: the argument parser takes a value starting

@@ -18,8 +18,9 @@ struct MatchCommand: ParsableCommand {
     @Argument(help: "Right image, rectified with the left one (same rows).")
     var right: String
 
-    @Option(name: .customLong("disparity"), help: "Disparity range MIN:MAX searched (any sign), e.g. -32:32.")
-    var disparity: String
+    @Option(name: .customLong("disparity"), help: ArgumentHelp("Disparity range MIN:MAX searched (any sign), e.g. -32:32.", valueName: "min:max"),
+            transform: ArgumentValues.disparities)
+    var disparity: ClosedRange<Int>
 
     @Option(name: .shortAndLong, help: "Output disparity GeoTIFF (Float32, NaN = invalid).")
     var output: String
@@ -38,8 +39,8 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Cap of the gradient cost term, in census bits (default 16).")
     var gradientCap: Int = 16
 
-    @Option(help: "Sub-pixel refinement: windowZSSD (default), windowSSD, equiangular, parabola or none.")
-    var subpixel: String = "windowZSSD"
+    @Option(help: "Sub-pixel refinement.")
+    var subpixel: SubpixelMethod = .windowZSSD
 
     @Option(help: "Left-right check tolerance in pixels; negative turns the check off (default 1).")
     var lrTolerance: Int = 1
@@ -62,14 +63,7 @@ struct MatchCommand: ParsableCommand {
     @Option(help: "Band to match, 1-based (default 1).")
     var band: Int = 1
 
-    @Option(help: "Memory budget for one tile's volumes (coarse to fine: also one block's images and maps): a size such as 512M or 1.5G, as dsm's (a bare number is MiB, the former syntax; default 512M).")
-    var memory: String = "512M"
-
-    /// `--memory` in bytes: a size with K, M, G, or a bare number of MiB; nil when unreadable.
-    var memoryBytes: Int? {
-        if let mebibytes = Int(memory) { return (1...1_048_576).contains(mebibytes) ? mebibytes << 20 : nil }
-        return parseMemorySize(memory)
-    }
+    @OptionGroup var memory: MemoryOptions<MatchMemory>
 
     func validate() throws {
         try NumberChecks.check(p2GradientScale, "--p2-gradient-scale", in: 0.001...255)
@@ -77,14 +71,7 @@ struct MatchCommand: ParsableCommand {
         try NumberChecks.check(speckleRange, "--speckle-range", in: 0...10_000, unit: "pixels")
         try NumberChecks.check(speckleSize, "--speckle-size", in: 0...100_000_000, unit: "pixels")
         try NumberChecks.check(band, "--band", in: 1...100_000)
-        guard let bytes = memoryBytes, bytes >= 1 << 20 else {
-            throw ValidationError("--memory must be a size of at least 1M such as 512M or 1.5G (a bare number: MiB), got '\(memory)'")
-        }
         if let nodata, nodata.isInfinite { throw ValidationError("--nodata must be a finite number or nan, got \(nodata)") }
-        do { _ = try parseDisparityRange(disparity) } catch { throw ValidationError("--disparity: \(error)") }
-        guard SubpixelMethod(rawValue: subpixel) != nil else {
-            throw ValidationError("--subpixel must be one of \(SubpixelMethod.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         do { try parameters().validate() } catch { throw ValidationError("\(error)") }
         var files = RunFiles()
         files.input("LEFT", left)
@@ -92,6 +79,7 @@ struct MatchCommand: ParsableCommand {
         files.output("--output", output)
         files.output("--confidence", confidence)
         try files.check()
+        try BandChecks.check([band], "--band", inputs: [("LEFT", left), ("RIGHT", right)])
     }
 
     func parameters() -> StereoMatchingParameters {
@@ -100,19 +88,19 @@ struct MatchCommand: ParsableCommand {
         p.p2GradientScale = p2GradientScale
         p.gradientWeight = gradientWeight
         p.gradientCap = gradientCap
-        p.subpixel = SubpixelMethod(rawValue: subpixel) ?? .windowZSSD
+        p.subpixel = subpixel
         p.leftRightTolerance = lrTolerance < 0 ? nil : lrTolerance
         p.uniquenessRatio = uniqueness
         p.speckleSize = speckleSize
         p.speckleRange = speckleRange
         p.medianFilter = !noMedian
-        p.memoryLimit = memoryBytes ?? 512 << 20
+        p.memoryLimit = memory.size.bytes
         return p
     }
 
     func run() throws {
         boundGDALBlockCache()
-        let range = try parseDisparityRange(disparity)
+        let range = disparity
         let leftDataset = try Dataset(path: left), rightDataset = try Dataset(path: right)
         let noData = try nodata ?? leftDataset.nodata(band: band).map { Float($0) }
         let parameters = parameters()

@@ -25,14 +25,8 @@ struct OrthoCommand: ParsableCommand {
     @Option(help: "RPC model of the image (DIMAP XML, .geom, RPC text...); default: embedded or sidecar.")
     var rpc: String?
 
-    @Option(help: "DEM or DSM giving the height of each output pixel (GDAL raster).")
-    var dem: String?
-
-    @Option(help: "Constant height (metres above the WGS84 ellipsoid).")
-    var height: Double?
-
-    @Option(help: "Geoid grid (e.g. egm96_15.gtx) when the DEM's heights are above it (SRTM).")
-    var geoid: String?
+    /// --dem (with --geoid) or a constant --height.
+    @OptionGroup(title: "Heights") var heights: HeightOptions
 
     @Option(help: "Output pixel size in the output CRS's unit: metres, or degrees for a geographic --epsg (default: the image's ground sampling distance, rounded).")
     var resolution: Double?
@@ -40,73 +34,56 @@ struct OrthoCommand: ParsableCommand {
     @Option(help: "EPSG code of the output CRS (default: UTM zone of the footprint centre).")
     var epsg: Int?
 
-    @Option(help: "nearest, bilinear, bicubic (default) or lanczos.")
-    var resampling: String = "bicubic"
+    @Option(help: "Resampling kernel.")
+    var resampling: OrthoResampling = .bicubic
 
-    @Option(help: "Bands to keep, e.g. 1,2,3 (default: all).")
-    var bands: String?
+    @Option(help: "Bands to keep, e.g. 1,2,3 (default: all).", transform: ArgumentValues.bands)
+    var bands: [Int]?
 
-    @Option(help: "Output tile side in pixels (default 512).")
-    var tile: Int = 512
+    @OptionGroup var tiles: TileOptions<OrthoTiles>
 
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
-    @Option(help: "Output pixel type: Byte, UInt16, Int16 or Float32 (default: the input's).")
-    var type: String?
+    @Option(help: "Output pixel type (default: the input's).")
+    var type: PixelType?
 
-    @Option(help: "cog (default: tiles, overviews, mask) or gtiff (tiled DEFLATE GeoTIFF with mask, no overviews: about a third faster to write).")
-    var format: String = "cog"
+    @Option(help: "cog: tiles, overviews, mask; gtiff: tiled DEFLATE GeoTIFF with mask, no overviews (about a third faster to write).")
+    var format: OutputFormat = .cog
 
     func validate() throws {
-        try NumberChecks.height(height)
         try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
         try NumberChecks.pixelSize(resolution, epsg: epsg)
-        try NumberChecks.check(tile, "--tile", in: 16...8_192, unit: "pixels")
         try NumberChecks.check(threads, "--threads", in: NumberChecks.threads)
-        guard ["cog", "gtiff"].contains(format) else { throw ValidationError("--format is cog or gtiff, got '\(format)'") }
-        guard (dem == nil) != (height == nil) else { throw ValidationError("give exactly one of --dem DEM and --height H") }
-        if let resolution, !(resolution > 0 && resolution.isFinite) {
-            throw ValidationError("--resolution must be a positive number of metres, got \(resolution)")
-        }
-        guard OrthoResampling(rawValue: resampling) != nil else {
-            throw ValidationError("--resampling must be one of \(OrthoResampling.allCases.map(\.rawValue).joined(separator: ", ")), got \(resampling)")
-        }
-        if let type, PixelType(rawValue: type) == nil { throw ValidationError("--type must be Byte, UInt16, Int16 or Float32, got \(type)") }
-        if let bands, parsedBands(bands) == nil { throw ValidationError("--bands takes 1-based band numbers separated by commas, got \(bands)") }
-        if geoid != nil, dem == nil { throw ValidationError("--geoid goes with --dem") }
+        try heights.checkOneSource(required: true)
+        try heights.checkGeoidWithDEM()
         var files = RunFiles()
         files.input("IMAGE", image)
         files.input("--rpc", rpc)
-        files.input("--dem", dem)
-        files.input("--geoid", geoid)
+        files.input("--dem", heights.dem)
+        files.input("--geoid", heights.geoid)
         files.output("--output", output)
         try files.check()
-    }
-
-    private func parsedBands(_ text: String) -> [Int]? {
-        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 1 }) else { return nil }
-        return values.map { $0! }
+        if let bands { try BandChecks.check(bands, "--bands", inputs: [("IMAGE", image)]) }
     }
 
     func run() throws {
         boundGDALBlockCache()
         let model = try RPCModel.load(image: image, model: rpc)
-        let heights: OrthoHeightSource
-        if let dem {
-            heights = .dem(path: dem, geoid: try geoid.map { try Geoid(path: $0) })
+        let source: OrthoHeightSource
+        if let dem = heights.dem {
+            source = .dem(path: dem, geoid: try heights.geoidGrid())
         } else {
-            heights = .constant(height!)
+            source = .constant(heights.height!)
         }
         let start = Date()
-        let ortho = try Orthorectifier(image: image, model: model, heights: heights, resolution: resolution, epsg: epsg)
-        var options = OrthoOptions(resampling: OrthoResampling(rawValue: resampling)!)
-        options.bands = bands.flatMap(parsedBands)
-        options.tileSize = tile
+        let ortho = try Orthorectifier(image: image, model: model, heights: source, resolution: resolution, epsg: epsg)
+        var options = OrthoOptions(resampling: resampling)
+        options.bands = bands
+        options.tileSize = tiles.side
         options.threads = threads
-        options.outputType = type.flatMap { PixelType(rawValue: $0) }
-        if format == "gtiff" { options.writeOptions = .geoTIFF }
+        options.outputType = type
+        if format == .gtiff { options.writeOptions = .geoTIFF }
         let summary = try ortho.write(to: output, options: options)
         let s = summary.inverseMap
         let share = s.cells > 0 ? 100 * Double(s.interpolatedCells) / Double(s.cells) : 0

@@ -41,14 +41,8 @@ struct PWHCommand: ParsableCommand {
     @Option(help: "Radiometric metadata of the MS; default: next to it, else --ms-rpc when a .geom.")
     var msDimap: String?
 
-    @Option(help: "DEM or DSM for the heights (GDAL raster).")
-    var dem: String?
-
-    @Option(help: "Constant terrain height (metres above the WGS84 ellipsoid) when there is no DEM.")
-    var height: Double?
-
-    @Option(help: "Geoid grid (egm96_15.gtx) when the DEM's heights are above it (SRTM).")
-    var geoid: String?
+    /// --dem (with --geoid) or a constant --height; one is required.
+    @OptionGroup(title: "Heights") var heights: HeightOptions
 
     @Option(help: "Output pixel size in metres (default: the PAN's ground sampling distance, rounded).")
     var resolution: Double?
@@ -56,14 +50,13 @@ struct PWHCommand: ParsableCommand {
     @Option(help: "EPSG code of the output CRS (default: UTM zone of the footprint centre).")
     var epsg: Int?
 
-    @Option(help: "Pan-sharpening method: gsa (default) or brovey.")
-    var method: String = "gsa"
+    @Option(help: "Pan-sharpening method.")
+    var method: PansharpenMethod = .gsa
 
     @Flag(inversion: .prefixedNo, help: "Measure and remove a residual PAN/MS shift before fusing.")
     var register = true
 
-    @Option(help: "Tile side in pixels (default 512).")
-    var tile: Int = 512
+    @OptionGroup var tiles: TileOptions<PWHTiles>
 
     @Option(help: "Worker threads of the ortho step (default: the number of cores).")
     var threads: Int?
@@ -71,24 +64,15 @@ struct PWHCommand: ParsableCommand {
     func validate() throws {
         try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
         try NumberChecks.pixelSize(resolution, epsg: epsg)
-        try NumberChecks.check(tile, "--tile", in: 16...8_192, unit: "pixels")
         try NumberChecks.check(threads, "--threads", in: NumberChecks.threads)
         guard (product == nil) != (pan == nil && ms == nil) else {
             throw ValidationError("give a PRODUCT folder, or --pan and --ms, not both")
         }
         if product == nil, pan == nil || ms == nil { throw ValidationError("--pan and --ms go together") }
-        if geoid != nil, dem == nil { throw ValidationError("--geoid goes with --dem") }
+        try heights.checkGeoidWithDEM()
         // The RPC's height offset is no terrain height (on a sample scene 1075 m where the terrain
         // is about 530 m: the product misplaced by about 86 m), so the heights are asked for.
-        guard (dem == nil) != (height == nil) else {
-            throw ValidationError("give exactly one of --dem DEM and --height H (a constant terrain height, metres above the WGS84 ellipsoid)")
-        }
-        try NumberChecks.height(height)
-        if let resolution, !(resolution > 0 && resolution.isFinite) {
-            throw ValidationError("--resolution must be a positive number of metres, got \(resolution)")
-        }
-        guard PansharpenMethod(rawValue: method) != nil else { throw ValidationError("--method must be gsa or brovey, got \(method)") }
-        guard tile >= 16 else { throw ValidationError("--tile must be at least 16, got \(tile)") }
+        try heights.checkOneSource(required: true)
         var files = RunFiles()
         files.input("PRODUCT", product)
         files.input("--pan", pan)
@@ -97,8 +81,8 @@ struct PWHCommand: ParsableCommand {
         files.input("--ms-rpc", msRpc)
         files.input("--pan-dimap", panDimap)
         files.input("--ms-dimap", msDimap)
-        files.input("--dem", dem)
-        files.input("--geoid", geoid)
+        files.input("--dem", heights.dem)
+        files.input("--geoid", heights.geoid)
         files.output("--output", output, kind: .folder)
         try files.check()
     }
@@ -109,19 +93,22 @@ struct PWHCommand: ParsableCommand {
         request.msModel = msRpc
         request.panMetadata = panDimap
         request.msMetadata = msDimap
-        request.dem = dem
-        request.height = height
-        request.geoid = geoid
+        request.dem = heights.dem
+        request.height = heights.height
+        request.geoid = heights.geoid
         request.resolution = resolution
         request.epsg = epsg
-        request.method = method
+        request.method = method.rawValue
         request.register = register
-        request.tileSize = tile
+        request.tileSize = tiles.side
         request.threads = threads
         let start = Date()
-        let result = try PWHRecipe.run(request, progress: { p in
-            Console.error(String(format: "[%3.0f %%] %@: %@\n", 100 * p.fraction, p.step.rawValue, p.message))
-        })
+        let hints = [pan.map { ($0, "--pan-dimap") }, ms.map { ($0, "--ms-dimap") }].compactMap { $0 }
+        let result = try MissingMetadata.naming(Dictionary(hints, uniquingKeysWith: { a, _ in a })) {
+            try PWHRecipe.run(request, progress: { p in
+                Console.error(String(format: "[%3.0f %%] %@: %@\n", 100 * p.fraction, p.step.rawValue, p.message))
+            })
+        }
         print("\(result.image): EPSG:\(result.epsg), \(result.width)x\(result.height) px of \(result.resolution)\(OrthoGrid.unitSuffix(epsg: result.epsg)), "
               + String(format: "valid %.1f %%", 100 * result.validFraction))
         print("heights: \(result.heightSource); PAN/MS relation: \(result.relation)")

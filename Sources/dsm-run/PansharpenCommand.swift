@@ -25,8 +25,8 @@ struct PansharpenCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output (PAN size, MS bands); written only when complete.")
     var output: String
 
-    @Option(help: "Fusion method: \(PansharpenMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default gsa).")
-    var method: String = "gsa"
+    @Option(help: "Fusion method.")
+    var method: PansharpenMethod = .gsa
 
     @Option(help: "RPC model of the PAN (full scene; the crop offset is applied).")
     var panRpc: String?
@@ -52,23 +52,15 @@ struct PansharpenCommand: ParsableCommand {
     @Option(help: "Radiometric metadata of the MS for --reflectance (DIMAP or .geom; default: found next to it).")
     var msDimap: String?
 
-    @Option(help: "Output pixel type: uint16 (default) or float32.")
-    var type: String = "uint16"
+    @Option(help: "Output pixel type.")
+    var type: FusedType = .uint16
 
-    @Option(help: "Tile side in PAN pixels (default 512).")
-    var tileSize: Int = 512
+    @OptionGroup var tiles: TileOptions<PansharpenTiles>
 
     func validate() throws {
         try NumberChecks.height(height)
         try NumberChecks.check(ratio, "--ratio", in: 2...64)
-        try NumberChecks.check(tileSize, "--tile-size", in: 16...8_192, unit: "pixels")
-        guard PansharpenMethod(rawValue: method) != nil else {
-            throw ValidationError("unknown --method '\(method)': use \(PansharpenMethod.allCases.map(\.rawValue).joined(separator: " or "))")
-        }
-        guard ["uint16", "float32"].contains(type) else { throw ValidationError("--type must be uint16 or float32, got '\(type)'") }
         if !reflectance && (panDimap != nil || msDimap != nil) { throw ValidationError("--pan-dimap and --ms-dimap go with --reflectance") }
-        if let ratio, ratio < 2 { throw ValidationError("--ratio must be at least 2, got \(ratio)") }
-        guard tileSize >= 16 else { throw ValidationError("--tile-size must be at least 16, got \(tileSize)") }
         var files = RunFiles()
         files.input("PAN", pan)
         files.input("MS", ms)
@@ -83,18 +75,20 @@ struct PansharpenCommand: ParsableCommand {
 
     func run() throws {
         var c = PansharpenConfiguration(pan: pan, ms: ms, output: output)
-        c.method = PansharpenMethod(rawValue: method)!
+        c.method = method
         c.panModel = panRpc
         c.msModel = msRpc
         c.ratio = ratio
         c.terrainHeight = height
         c.register = register
         if reflectance {
-            c.panRadiometry = try RadiometricMetadata.load(contentsOf: try panDimap ?? RadiometricMetadata.find(forImage: pan))
-            c.msRadiometry = try RadiometricMetadata.load(contentsOf: try msDimap ?? RadiometricMetadata.find(forImage: ms))
+            try MissingMetadata.naming([pan: "--pan-dimap", ms: "--ms-dimap"]) {
+                c.panRadiometry = try RadiometricMetadata.load(contentsOf: try panDimap ?? RadiometricMetadata.find(forImage: pan))
+                c.msRadiometry = try RadiometricMetadata.load(contentsOf: try msDimap ?? RadiometricMetadata.find(forImage: ms))
+            }
         }
-        c.outputType = type == "float32" ? .float32 : .uint16
-        c.tileSize = tileSize
+        c.outputType = type.pixelType
+        c.tileSize = tiles.side
         let s = try pansharpenFiles(c)
         let m = s.geometry.msFromPan
         print("pansharpen \(s.width)x\(s.height), \(s.bands) band(s), method \(c.method.rawValue), relation \(s.relation)"

@@ -48,25 +48,20 @@ struct RasterizeCommand: ParsableCommand {
     @Option(help: "Fill holes of at most this many cells (8-connected); 0 = none (default).")
     var maxHoleArea: Int = 0
 
-    @Option(help: "Vertical datum of the output: ellipsoid (default) or egm96 (needs --geoid).")
-    var datum: String = "ellipsoid"
+    @Option(help: "Vertical datum of the output (egm96 needs --geoid).")
+    var datum: DatumChoice = .ellipsoid
 
     @Option(help: "Geoid grid for --datum egm96, e.g. egm96_15.gtx.")
     var geoid: String?
 
-    @Option(help: "Tile side in cells (bounds memory; default 512).")
-    var tileSize: Int = 512
+    @OptionGroup var tiles: TileOptions<RasterizeTiles>
 
     func validate() throws {
         try NumberChecks.check(resolution, "--resolution", in: NumberChecks.pixelSizes, unit: "metres")
         try NumberChecks.check(epsg, "--epsg", in: NumberChecks.epsgCodes)
         try NumberChecks.check(cloudEpsg, "--cloud-epsg", in: NumberChecks.epsgCodes)
-        try NumberChecks.check(tileSize, "--tile-size", in: 16...8_192, unit: "cells")
-        guard resolution > 0, resolution.isFinite else { throw ValidationError("--resolution must be positive, got \(resolution)") }
         guard maxHoleArea >= 0 else { throw ValidationError("--max-hole-area must not be negative") }
-        guard tileSize >= 1 else { throw ValidationError("--tile-size must be at least 1") }
-        guard datum == "ellipsoid" || datum == "egm96" else { throw ValidationError("--datum must be ellipsoid or egm96, got \(datum)") }
-        if datum == "egm96" && geoid == nil { throw ValidationError("--datum egm96 needs --geoid PATH") }
+        if datum == .egm96 && geoid == nil { throw ValidationError("--datum egm96 needs --geoid PATH") }
         var files = RunFiles()
         files.input("CLOUD", cloud)
         files.input("--geoid", geoid)
@@ -78,13 +73,13 @@ struct RasterizeCommand: ParsableCommand {
         let points = try PLYReader.read(path: cloud, epsg: cloudEpsg).inGridCRS(epsg: epsg, source: cloud)
         let grid = try DSMGrid.plyflatten(cloud: points, resolution: resolution, source: cloud)
         var vertical = VerticalDatum.ellipsoid
-        if datum == "egm96", let geoid { vertical = .geoid(try Geoid(path: geoid)) }
+        if datum == .egm96, let geoid { vertical = .geoid(try Geoid(path: geoid)) }
         let cellStatistic: CellStatistic = switch statistic {
         case .median: .median
         case .mean: .mean
         case .plyflatten: .plyflattenMean
         }
-        let parameters = RasterizationParameters(statistic: cellStatistic, maxHoleArea: maxHoleArea, tileSize: tileSize)
+        let parameters = RasterizationParameters(statistic: cellStatistic, maxHoleArea: maxHoleArea, tileSize: tiles.side)
         let summary = try writeDSM(points, grid: grid, to: output, parameters: parameters, datum: vertical)
         print("wrote \(output): \(grid.width)x\(grid.height) cells of \(resolution) m, EPSG \(grid.epsg.map(String.init) ?? "none"), "
               + "\(summary.validCells) valid (\(summary.cellsWithPoints) with points), \(vertical.metadataValue)")

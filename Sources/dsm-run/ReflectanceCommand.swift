@@ -25,11 +25,11 @@ struct ReflectanceCommand: ParsableCommand {
     @Option(name: [.customLong("dimap"), .customLong("metadata")], help: "Metadata file (DIM_*.XML, PHRDIMAP_*.XML or .geom).")
     var dimap: String?
 
-    @Option(help: "Solar irradiance per band (W/m²/µm, comma-separated, image band order), replacing or supplying the file's.")
-    var solarIrradiance: String?
+    @Option(help: "Solar irradiance per band (W/m²/µm, comma-separated, image band order), replacing or supplying the file's.",
+            transform: ArgumentValues.positiveNumbers)
+    var solarIrradiance: [Double]?
 
     func validate() throws {
-        if let solarIrradiance { _ = try Self.parseList(solarIrradiance, option: "--solar-irradiance") }
         var files = RunFiles()
         files.input("IMAGE", image)
         files.input("--dimap", dimap)
@@ -37,16 +37,8 @@ struct ReflectanceCommand: ParsableCommand {
         try files.check()
     }
 
-    static func parseList(_ text: String, option: String) throws -> [Double] {
-        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) > 0 && $0!.isFinite }) else {
-            throw ValidationError("\(option) must be positive numbers separated by commas, got '\(text)'")
-        }
-        return values.map { $0! }
-    }
-
     func run() throws {
-        let file = try dimap ?? RadiometricMetadata.find(forImage: image)
+        let file = try MissingMetadata.naming([image: "--dimap"]) { try dimap ?? RadiometricMetadata.find(forImage: image) }
         let metadata = try loadMetadata(file)
         let summary = try writeReflectance(image: image, metadata: metadata, output: output)
         print("reflectance \(summary.width)x\(summary.height), \(summary.bands.count) band(s) from \(file)")
@@ -61,7 +53,6 @@ struct ReflectanceCommand: ParsableCommand {
 
     /// The file's metadata, with --solar-irradiance applied (it may stand in for a missing field).
     private func loadMetadata(_ file: String) throws -> RadiometricMetadata {
-        let values = try solarIrradiance.map { try Self.parseList($0, option: "--solar-irradiance") }
-        return try RadiometricMetadata.load(contentsOf: file, solarIrradiance: values)
+        try RadiometricMetadata.load(contentsOf: file, solarIrradiance: solarIrradiance)
     }
 }

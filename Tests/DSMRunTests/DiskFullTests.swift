@@ -6,11 +6,14 @@ import Testing
 @Suite("dsm-run on a full disk", .serialized,
        .enabled(if: Tmpfs.folder != nil, "cannot mount a tmpfs here (not root?): skipping the disk-full cases"))
 struct DiskFullTests {
-    @Test("Each output on the full disk: exit 1, the message says the disk is full, the disk as before", arguments: [
+    @Test("Each output on the full disk: exit 1, the message says the disk is full, once; the disk as before", arguments: [
         ("ortho F/S.tif -o T/o.tif --height 500 --resolution 0.05", "not enough disk space"),
         ("ortho F/S.tif -o T/o.tif --height 500 --resolution 0.05 --format gtiff", "the disk is full"),
-        ("dsm F/L.tif F/R.tif -o T/d.tif --height 340 --height-margin 40 --roi 64,64,64,64 --tile 64 --resolution 0.05",
-         "There isn’t enough space"),
+        ("dsm F/L.tif F/R.tif -o T/d.tif --height 340 --height-margin 40 --roi 64,64,64,64 --tile-size 64 --resolution 0.05",
+         "no space left on device writing"),
+        // Sixteen tiles, two at once: the first that finds the disk full stops the run.
+        ("dsm F/L.tif F/R.tif -o T/d.tif --height 340 --height-margin 40 --roi 0,0,256,256 --tile-size 64 --threads 2 --resolution 0.05",
+         "no space left on device writing"),
     ])
     func full(_ arguments: String, _ message: String) throws {
         let folder = try #require(Tmpfs.folder)
@@ -24,6 +27,8 @@ struct DiskFullTests {
         let r = try DSMRun.run(expanded, in: scratch)
         #expect(!r.signalled && r.status == 1, "\(r.text)")
         #expect(r.err.contains(message), "\(r.err)")
+        #expect(r.err.components(separatedBy: message).count == 2, "said more than once: \(r.err)")
+        #expect(!r.err.contains("invalid configuration"), "\(r.err)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "left on the full disk")
     }
 }

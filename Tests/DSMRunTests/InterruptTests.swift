@@ -9,7 +9,7 @@ struct InterruptTests {
     /// Long enough runs on the synthetic files (each one writes staging early, then works for
     /// seconds in a debug build), with the staging prefix each creates.
     static let runs: [(arguments: String, staging: String)] = [
-        ("dsm F/L.tif F/R.tif -o O/d.tif --height 340 --height-margin 40 --tile 16 --threads 1 --resolution 0.25", ".d.tif."),
+        ("dsm F/L.tif F/R.tif -o O/d.tif --height 340 --height-margin 40 --tile-size 16 --threads 1 --resolution 0.25", ".d.tif."),
         ("ortho F/S.tif -o O/o.tif --height 500 --resolution 0.02 --threads 1", ".o.tif."),
         ("match F/L.tif F/R.tif --disparity -128:128 --search full -o O/m.tif --confidence O/c.tif", ".m.tif."),
     ]
@@ -82,7 +82,7 @@ struct InterruptTests {
         let live = ".d.tif.points-\(getpid())-\(Staging.processStart)-live"
         try FileManager.default.createDirectory(atPath: output + "/" + live, withIntermediateDirectories: false)
         let rerun = try DSMRun.run(Self.expand("dsm F/L.tif F/R.tif -o O/d.tif --height 340 --height-margin 40 --resolution 1 "
-                                               + "--roi 64,64,64,64 --tile 64", output), in: scratch)
+                                               + "--roi 64,64,64,64 --tile-size 64", output), in: scratch)
         #expect(rerun.status == 0, "\(rerun.err)")
         let after = try FileManager.default.contentsOfDirectory(atPath: output).sorted()
         #expect(after == [live, "d.tif"].sorted(), "entries after the rerun: \(after)")

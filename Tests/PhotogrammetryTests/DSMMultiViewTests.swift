@@ -46,7 +46,7 @@ struct DSMMultiViewTests {
         defer { removeFolder(folder) }
         let images = try ["img_02.tif", "img_01.tif", "img_03.tif"].map { try SampleData.path(Self.triplet + $0) }
         let r = try DSMRunProcess.run(["dsm"] + images + [
-            "-o", folder + "/dsm.tif", "--roi", "500,500,48,48", "--tile", "48", "--height", "180", "--height-margin", "120",
+            "-o", folder + "/dsm.tif", "--roi", "500,500,48,48", "--tile-size", "48", "--height", "180", "--height-margin", "120",
             "--threads", "2", "--points", folder + "/cloud.las", "--confidence", folder + "/conf.tif",
             "--keep-tiles", folder + "/tiles", "--memory", "800M",
         ])

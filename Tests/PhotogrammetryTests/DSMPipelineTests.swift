@@ -146,7 +146,7 @@ struct DSMPipelineCommandTests {
         let output = folder + "/dsm.tif"
         let img2 = try SampleData.path(DSMPipelineData.pair + "img_02.tif")
         let r = try DSMRunProcess.run(["dsm", try img1, img2, "-o", output, "--roi", "500,500,100,100", "--height", "2320",
-                                       "--tile", "50", "--threads", "2"])
+                                       "--tile-size", "50", "--threads", "2"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.err.contains("tiles 4/4 (100%)") && r.err.contains("ETA"), "\(r.err)")
         #expect(r.out.contains("4 tiles") && r.out.contains("EPSG 32740") && r.out.contains("valid cells"), "\(r.out)")

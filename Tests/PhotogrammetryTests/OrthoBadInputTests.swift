@@ -72,7 +72,7 @@ struct OrthoBadInputTests {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
         let out = folder + "/o.tif"
-        let r = try DSMRunProcess.run(["ortho"] + ventouxArguments() + ["--height", "530", "--resolution", "1", "-o", out, "--tile", "128", "--format", format])
+        let r = try DSMRunProcess.run(["ortho"] + ventouxArguments() + ["--height", "530", "--resolution", "1", "-o", out, "--tile-size", "128", "--format", format])
         #expect(r.status == 0, "\(r.err)")
         // The mask is inside the file: no `.msk` sidecar of the staging file is left beside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["o.tif"])

@@ -8,8 +8,8 @@ import Testing
 /// model whose values are usable (finite, scales not zero), never with a crash or a hang.
 @Suite("RPC readers on mutated files")
 struct RPCReaderFuzzTests {
-    /// Mutations per seed file; the whole suite stays within a few seconds.
-    static let iterations = 60
+    /// Mutations per seed file; the whole suite stays within a few seconds (`FuzzBudget`).
+    static let iterations = FuzzBudget.iterations(default: 60)
 
     /// The seeds: the synthetic left view's RPC as RPC00B text (always there), and the text
     /// formats of the sample data when `RELIEF_SAMPLE_DATA` is set.
@@ -44,7 +44,8 @@ struct RPCReaderFuzzTests {
     func mutations() throws {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
-        var random = SplitMix64(seed: 0x5EED_2026)
+        var random = SplitMix64(seed: FuzzBudget.seed(default: 0x5EED_2026))
+        var slowest = 0.0
         var (errors, models) = (0, 0)
         for (name, original) in try Self.seeds() {
             // The unmutated seed reads (so the mutations start from a valid file).
@@ -55,6 +56,8 @@ struct RPCReaderFuzzTests {
                 let bytes = Self.mutate([UInt8](original), &random)
                 let path = folder + "/\(k)-" + name
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
+                let start = Date()
+                defer { slowest = max(slowest, Date().timeIntervalSince(start)) }
                 do {
                     let model = try RPCModel(contentsOf: path)
                     let c = model.coefficients
@@ -71,6 +74,9 @@ struct RPCReaderFuzzTests {
         }
         // Both outcomes occur: the mutations neither all break the files nor all miss them.
         #expect(errors > 0 && models > 0, "\(errors) errors, \(models) models")
+        #expect(slowest < 10, "a read took \(slowest) s")
+        FuzzBudget.report("rpc-readers", ["reads": errors + models, "errors": errors, "models": models,
+                                          "slowest_s": String(format: "%.3f", slowest)])
     }
 
     /// One random mutation of `bytes`.

@@ -103,7 +103,7 @@ struct RadiometryReflectanceTests {
         #expect(wrong.status != 0 && wrong.output.contains("has 1 band(s) but") && wrong.output.contains("describes 4"))
         #expect(!FileManager.default.fileExists(atPath: folder + "/r.tif"))
         let badList = try run(["reflectance", pan, "--solar-irradiance", "1548,x", "-o", folder + "/r.tif"])
-        #expect(badList.status != 0 && badList.output.contains("--solar-irradiance must be positive numbers"))
+        #expect(badList.status != 0 && badList.output.contains("is invalid for '--solar-irradiance <solar-irradiance>': must be positive numbers"))
     }
 
     /// A minimal DIMAP v2 document with the radiometric fields (`drop` removes one element).

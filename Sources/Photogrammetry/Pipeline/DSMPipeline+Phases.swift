@@ -99,7 +99,8 @@ extension DSMPipeline {
     /// job k), then redoes the tiles without a row offset with their pair's median
     /// (`redoWithPairRowOffset`) unless `redo` is false. Returns each job's points (statistics
     /// only when spilled).
-    /// - Throws: `DSMPipelineError.cancelled` when `isCancelled` answered true, `.tilesFailed`.
+    /// - Throws: `NoSpaceLeft` when the disk is full (at the first tile that finds it so),
+    ///   `DSMPipelineError.cancelled` when `isCancelled` answered true, `.tilesFailed`.
     static func matchTiles(
         _ jobs: [TileJob], workers: Int, reference: StereoImage, secondaries: [StereoImage],
         configuration c: DSMConfiguration, store: TileStore?, spill: PointSpill?, start: Date, redo: Bool = true,
@@ -107,8 +108,8 @@ extension DSMPipeline {
     ) throws -> [TilePoints] {
         let next = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
-        let state = Mutex<(results: [TilePoints?], failures: [DSMPipelineError.TileFailure], done: Int)>(
-            (Array(repeating: nil, count: jobs.count), [], 0))
+        let state = Mutex<(results: [TilePoints?], failures: [DSMPipelineError.TileFailure], done: Int, full: NoSpaceLeft?)>(
+            (Array(repeating: nil, count: jobs.count), [], 0, nil))
         let total = jobs.count
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let workspace = MatchingWorkspace()
@@ -127,6 +128,10 @@ extension DSMPipeline {
                 let done = state.withLock { s -> Int in
                     switch outcome {
                     case .success(let points): s.results[k] = points
+                    case .failure(let error as NoSpaceLeft):
+                        // A full disk fails every later tile the same way: the run stops, said once.
+                        if s.full == nil { s.full = error }
+                        stop.store(true, ordering: .relaxed)
                     case .failure(let error):
                         let name = c.secondaryImages.count > 1 ? " with \(secondary.path)" : ""
                         s.failures.append(.init(tile: job.tile, message: String(describing: error) + name))
@@ -137,7 +142,8 @@ extension DSMPipeline {
                 progress?(DSMProgress(tilesDone: done, tilesTotal: total, elapsed: Date().timeIntervalSince(start)))
             }
         }
-        let (results, failures, done) = state.withLock { ($0.results, $0.failures, $0.done) }
+        let (results, failures, done, full) = state.withLock { ($0.results, $0.failures, $0.done, $0.full) }
+        if let full { throw full }
         if stop.load(ordering: .relaxed) { throw DSMPipelineError.cancelled(tilesDone: done, tilesTotal: total) }
         guard failures.isEmpty else {
             throw DSMPipelineError.tilesFailed(failures.sorted { ($0.tile.y, $0.tile.x) < ($1.tile.y, $1.tile.x) })

@@ -1,4 +1,5 @@
 import Foundation
+import Raster
 
 /// The points of one part of a fanned-out DSM (`DSMPipeline.matchPoints`), as a file the merge
 /// (`DSMPipeline.rasterize`) reads back, possibly on another machine:
@@ -59,6 +60,7 @@ extension PointSpill {
         } catch {
             try? out.close()
             try? FileManager.default.removeItem(atPath: partial)
+            if NoSpaceLeft.isNoSpace(error) { throw NoSpaceLeft(path: path, what: "a part's point file") }
             throw error as? DSMPipelineError ?? fail(error.localizedDescription)
         }
         guard rename(partial, path) == 0 else {

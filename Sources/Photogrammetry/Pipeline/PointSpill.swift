@@ -78,6 +78,7 @@ final class PointSpill: @unchecked Sendable {
                 try stream.seek(toOffset: offset)
                 try stream.write(contentsOf: bytes)
             } catch {
+                if NoSpaceLeft.isNoSpace(error) { throw NoSpaceLeft(path: folder, what: "the run's temporary points") }
                 throw DSMPipelineError.invalidConfiguration("cannot write the temporary point file in \(folder): \(error.localizedDescription)")
             }
             state.withLock { $0.end = offset + UInt64(bytes.count) }
@@ -117,6 +118,7 @@ final class PointSpill: @unchecked Sendable {
     func binByTile(_ tiling: Tiling) throws {
         do { try writeBins(tiling) } catch let error as DSMPipelineError { throw error } catch {
             // Foundation's file errors (a full disk) named in the run's terms, not as NSError dumps.
+            if NoSpaceLeft.isNoSpace(error) { throw NoSpaceLeft(path: folder, what: "the run's temporary point bins") }
             throw DSMPipelineError.invalidConfiguration("cannot write the temporary point bins in \(folder): \(error.localizedDescription)")
         }
     }

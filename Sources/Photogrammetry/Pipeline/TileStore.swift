@@ -64,7 +64,7 @@ struct TileStore: Sendable {
     }
 
     /// Stores `points` for `job` (atomically).
-    /// - Throws: `DSMError.writeFailed`.
+    /// - Throws: `NoSpaceLeft` on a full disk, else `DSMError.writeFailed`.
     func save(_ points: TilePoints, for job: TileJob) throws {
         var b = [UInt8]()
         b.reserveCapacity(64 + points.count * 28)
@@ -85,6 +85,7 @@ struct TileStore: Sendable {
             try Data(b).write(to: URL(fileURLWithPath: temporary))
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
+            if NoSpaceLeft.isNoSpace(error) { throw NoSpaceLeft(path: target, what: "a kept tile of --keep-tiles") }
             throw DSMError.writeFailed(path: target, reason: error.localizedDescription)
         }
         // rename(2): atomic, replaces an older file.

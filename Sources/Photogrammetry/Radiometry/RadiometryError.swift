@@ -32,7 +32,7 @@ public enum RadiometryError: Error, CustomStringConvertible, Sendable, Equatable
         case .unknownMetadataFormat(let file):
             "\(file) is not a DIMAP v2, Pléiades DIMAP v1.4 or OSSIM .geom metadata file"
         case .metadataNotFound(let image, let searched):
-            "no radiometric metadata found for \(image) (looked for \(searched.joined(separator: ", "))): give it with --dimap"
+            "no radiometric metadata found for \(image) (looked for \(searched.joined(separator: ", ")))"
         case .bandCountMismatch(let image, let imageBands, let metadata, let metadataBands):
             "\(image) has \(imageBands) band(s) but \(metadata) describes \(metadataBands)"
         case .msDoesNotCoverPan(let pan, let ms, let needed, let msSize):

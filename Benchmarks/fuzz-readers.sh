@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Longer runs of the parser fuzz tests: the RPC readers (RPCReaderFuzzTests), the radiometric
+# metadata readers (RadiometryReaderFuzzTests: DIMAP v2, Pléiades DIMAP v1.4, OSSIM .geom, and
+# the STAC fields read from them) and the queue's request decoding (RequestDecodingFuzzTests),
+# ITERATIONS mutations per seed file, once per generator seed. The test suite runs the same tests
+# with a few dozen iterations; a crash (a trap in a reader) kills the test process and is
+# reported with the seed that replays it.
+# Writes Benchmarks/results/fuzz.md (appends a dated section).
+#   RELIEF_SAMPLE_DATA=/work/shared/data Benchmarks/fuzz-readers.sh ITERATIONS [SEED ...]
+# Needs a debug build with the tests (`swift build --build-tests`; SWIFT defaults to `swift`).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ITERATIONS="${1:?usage: Benchmarks/fuzz-readers.sh ITERATIONS [SEED ...]}"
+shift
+SEEDS=("$@")
+[ ${#SEEDS[@]} -gt 0 ] || SEEDS=(1 2 3)
+SWIFT="${SWIFT:-swift}"
+[ -n "${RELIEF_SAMPLE_DATA:-}" ] || echo "warning: RELIEF_SAMPLE_DATA unset: only the synthetic seed files are mutated" >&2
+"$SWIFT" build --build-tests >/dev/null || { echo "build failed" >&2; exit 1; }
+OUT=Benchmarks/results/fuzz.md
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+{
+  [ -s "$OUT" ] || printf '# Parser fuzzing (Benchmarks/fuzz-readers.sh)\n'
+  printf '\n## %s: %s iterations per seed file, seeds %s, sample data %s\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$ITERATIONS" \
+    "${SEEDS[*]}" "${RELIEF_SAMPLE_DATA:+set}${RELIEF_SAMPLE_DATA:-unset}"
+  echo "| seed | suite | inputs read | refused with an error | accepted | slowest read (s) | outcome | wall (s) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+} >> "$OUT"
+crashes=0
+for seed in "${SEEDS[@]}"; do
+  start=$(date +%s.%N)
+  RELIEF_FUZZ_ITERATIONS="$ITERATIONS" RELIEF_FUZZ_SEED="$seed" "$SWIFT" test --skip-build \
+      --filter 'RPCReaderFuzzTests|RadiometryReaderFuzzTests|RequestDecodingFuzzTests' > "$TMP/run.txt" 2>&1
+  status=$?
+  wall=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  outcome="passed"
+  if grep -q "Fatal error\|signal code\|Crash\|exited with unexpected signal" "$TMP/run.txt"; then
+    outcome="CRASH (see below)"; crashes=$((crashes + 1))
+  elif [ $status -ne 0 ]; then
+    outcome="failed (see below)"
+  fi
+  for suite in rpc-readers radiometry-readers request-decoding; do
+    line=$(grep -o "FUZZ $suite .*" "$TMP/run.txt" | head -1)
+    field() { echo "$line" | grep -o "$1=[^ ]*" | cut -d= -f2; }
+    read_count=$(field reads); [ -n "$read_count" ] || read_count=$(field texts)
+    accepted=$(field models); [ -n "$accepted" ] || accepted=$(field accepted); [ -n "$accepted" ] || accepted=$(field decoded)
+    errors=$(field errors); [ -n "$errors" ] || errors=$(field refused)
+    printf '| %s | %s | %s | %s | %s | %s | %s | %.0f |\n' "$seed" "$suite" "${read_count:-?}" "${errors:-?}" "${accepted:-?}" \
+      "$(field slowest_s)" "$outcome" "$wall" >> "$OUT"
+  done
+  if [ "$outcome" != "passed" ]; then
+    { echo; echo "Seed $seed, last lines:"; echo '```'; grep -v "^\[" "$TMP/run.txt" | tail -20; echo '```'; } >> "$OUT"
+  fi
+  echo "seed $seed: $outcome (${wall%.*} s)"
+done
+echo "crashes: $crashes; results in $OUT"
+[ $crashes -eq 0 ]
