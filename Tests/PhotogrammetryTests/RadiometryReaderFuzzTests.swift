@@ -62,6 +62,28 @@ struct RadiometryReaderFuzzTests {
                                                  "slowest_s": String(format: "%.3f", slowest)])
     }
 
+    @Test("A damaged encoding declaration over bytes that are not UTF-8: refused, not handed to the XML parser (which traps)")
+    func damagedDeclaration() throws {
+        let folder = try makeTemporaryFolder()
+        defer { removeFolder(folder) }
+        // Found by the mutations above (seed 0x5EED_2027): the declaration's closing quote and a
+        // letter of an element name replaced by bytes that are not UTF-8.
+        let text = RadiometryReflectanceTests.dimapV2()
+        var bytes = Array(text.utf8)
+        let quote = try #require(text.range(of: "\"?>")).lowerBound.utf16Offset(in: text)   // ASCII: byte offsets
+        let name = try #require(text.range(of: "<MISSION>")).lowerBound.utf16Offset(in: text)
+        bytes[quote] = 0xF8
+        bytes[name + 2] = 0xE2
+        let path = folder + "/DIM_DAMAGED.XML"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: RadiometryError.self) { try RadiometricMetadata.load(contentsOf: path) }
+        // A well-formed single-byte declaration is still read (libxml2 converts it).
+        let latin1 = RadiometryReflectanceTests.dimapV2().replacingOccurrences(of: "UTF-8", with: "ISO-8859-1")
+            .replacingOccurrences(of: "<MISSION>PHR", with: "<MISSION>PH\u{E9}")
+        try #require(latin1.data(using: .isoLatin1)).write(to: URL(fileURLWithPath: path))
+        #expect(try RadiometricMetadata.load(contentsOf: path).bands.count == 4)
+    }
+
     /// What `writeReflectance` needs: bands, finite positive gains and irradiances, finite
     /// biases, the Sun above the horizon, a day of the year.
     static func usable(_ m: RadiometricMetadata) -> Bool {

@@ -10,7 +10,7 @@ import Testing
 /// `RELIEF_FUZZ_SEED` make the longer runs of `Benchmarks/fuzz-readers.sh`.
 @Suite("Request decoding on mutated JSON")
 struct RequestDecodingFuzzTests {
-    static let iterations = ProcessInfo.processInfo.environment["RELIEF_FUZZ_ITERATIONS"].flatMap { Int($0) }.map { max(1, $0) } ?? 300
+    static let iterations = ProcessInfo.processInfo.environment["RELIEF_FUZZ_ITERATIONS"].flatMap { Int($0) }.map { max(1, $0) } ?? 200
     static let seed = ProcessInfo.processInfo.environment["RELIEF_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2028
 
     /// Deterministic generator (SplitMix64).

@@ -38,10 +38,10 @@ final class XMLNode {
     }
 
     static func parse(_ data: Data) -> XMLNode? {
-        // Foundation's parser on Linux traps on an element name that is not valid UTF-8 (libxml2
-        // hands it over as is): such a file is refused here, unless its prolog declares another
-        // encoding (libxml2 then converts it to UTF-8 itself).
-        guard String(data: data, encoding: .utf8) != nil || declaresNonUTF8Encoding(data) else { return nil }
+        // Foundation's parser on Linux traps on an element name or attribute that is not valid
+        // UTF-8 (libxml2 hands it over as is): such a file is refused here, unless its prolog
+        // declares, well-formed, a single-byte encoding libxml2 converts to UTF-8 itself.
+        guard String(data: data, encoding: .utf8) != nil || declaresSingleByteEncoding(data) else { return nil }
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder
@@ -50,14 +50,30 @@ final class XMLNode {
         return root
     }
 
-    /// Whether the XML declaration names an encoding other than UTF-8 (`encoding="ISO-8859-1"`).
-    static func declaresNonUTF8Encoding(_ data: Data) -> Bool {
-        let head = String(decoding: data.prefix(256).map { $0 < 0x80 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
-        guard head.hasPrefix("<?xml") || head.drop(while: \.isWhitespace).hasPrefix("<?xml"),
-              let close = head.range(of: "?>"), let key = head.range(of: "encoding=", range: head.startIndex..<close.lowerBound)
-        else { return false }
-        let value = head[key.upperBound..<close.lowerBound].drop { $0 == "\"" || $0 == "'" }.prefix { $0 != "\"" && $0 != "'" }
-        return !["utf-8", "utf8"].contains(value.lowercased())
+    /// Encodings in which every byte is a character (ISO-8859-n, Windows-125n) or, for bytes
+    /// that are none, libxml2 stops with an error: what it converts to UTF-8 never holds
+    /// invalid UTF-8.
+    static let singleByteEncodings: Set<String> = Set((1...16).map { "iso-8859-\($0)" } + (1250...1258).map { "windows-\($0)" }
+        + ["latin1", "latin-1", "iso8859-1", "iso_8859-1", "cp1252", "us-ascii", "ascii"])
+
+    /// Whether the XML declaration names, between matching quotes, one of
+    /// `singleByteEncodings` (`<?xml version="1.0" encoding="ISO-8859-1"?>`). A misspelt or
+    /// damaged declaration is not one: libxml2 would then pass the bytes through unconverted.
+    static func declaresSingleByteEncoding(_ data: Data) -> Bool {
+        let bytes = [UInt8](data.prefix(256))
+        guard bytes.starts(with: Array("<?xml".utf8)), let close = find(Array("?>".utf8), in: bytes),
+              let key = find(Array("encoding=".utf8), in: Array(bytes[..<close])) else { return false }
+        let rest = bytes[(key + 9)..<close]
+        guard let quote = rest.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'"),
+              let end = rest.dropFirst().firstIndex(of: quote) else { return false }
+        let value = rest[(rest.startIndex + 1)..<end]
+        guard value.allSatisfy({ $0 < 0x80 }) else { return false }
+        return singleByteEncodings.contains(String(decoding: value, as: UTF8.self).lowercased())
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     private final class Builder: NSObject, XMLParserDelegate {
