@@ -22,8 +22,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 {
   [ -s "$OUT" ] || printf '# Parser fuzzing (Benchmarks/fuzz-readers.sh)\n'
-  printf '\n## %s: %s iterations per seed file, seeds %s, sample data %s\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$ITERATIONS" \
-    "${SEEDS[*]}" "${RELIEF_SAMPLE_DATA:+set}${RELIEF_SAMPLE_DATA:-unset}"
+  data="sample data files mutated too"; [ -n "${RELIEF_SAMPLE_DATA:-}" ] || data="synthetic files only (RELIEF_SAMPLE_DATA unset)"
+  printf '\n## %s: %s iterations per seed file, generator seeds %s, %s; load %s\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$ITERATIONS" \
+    "${SEEDS[*]}" "$data" "$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "| seed | suite | inputs read | refused with an error | accepted | slowest read (s) | outcome | wall (s) |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 } >> "$OUT"
