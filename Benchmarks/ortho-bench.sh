@@ -76,7 +76,7 @@ gdalwarp -q -s_srs "+proj=longlat +datum=WGS84 +geoidgrids=$GEOID +vunits=m" -t_
 
 measure() {   # name, command...: appends "name|wall s|cpu s|rss MiB" to $TMP/rows
     local name=$1; shift
-    timed "$TMP/$name.measures" "$@" > "$TMP/$name.out" 2> "$TMP/$name.time" || { head -5 "$TMP/$name.time" >&2; return 1; }
+    timed "$TMP/$name.measures" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" || { head -5 "$TMP/$name.err" >&2; return 1; }
     awk -v n="$name" '{ printf "%s|%.1f|%.1f|%.0f\n", n, $1, $2, $3 }' "$TMP/$name.measures" >> "$TMP/rows"
 }
 
@@ -110,7 +110,7 @@ if [ -z "$OTB_NOTE" ]; then
         -outputs.ulx "$(python3 -c "print($XMIN + 0.25)")" -outputs.uly "$(python3 -c "print($YMAX - 0.25)")" \
         -outputs.sizex "$W" -outputs.sizey "$H" -outputs.spacingx 0.5 -outputs.spacingy -0.5 \
         -elev.dem "$SRTM_DIR" -elev.geoid "$GEOID" -interpolator bco -opt.gridspacing 4 \
-        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.time" "$TMP/otb.out" | tr '\n' ' ' || true)"
+        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.err" "$TMP/otb.out" | tr '\n' ' ' || true)"
 fi
 
 diff_to() { "$BIN" compare "$TMP/$1.tif" "$TMP/dsm-run.tif" 2>&1 | tail -1; }
