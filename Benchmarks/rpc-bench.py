@@ -18,7 +18,7 @@ import time
 
 PEERS = ("rpcm", "shareloc")
 RUNS = {"rpcm": (5, 1), "shareloc": (11, 5)}  # best of N: ground->image, image->ground
-RELIEF_RUNS = "21 + 11 (array API) ground->image, 11 + 7 image->ground"
+RELIEF_RUNS = "21 + 11 (array API) ground->image, 11 + 7 image->ground"  # as in rpc-bench/main.swift
 
 
 def best(runs, fn):
