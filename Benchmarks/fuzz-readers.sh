@@ -11,8 +11,9 @@
 # release build: the tests are what is fuzzed.
 #   RELIEF_SAMPLE_DATA=/work/shared/data [SWIFT=swift-locked] [RESULTS=DIR] Benchmarks/fuzz-readers.sh ITERATIONS [SEED ...]
 set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/measure.sh
 source "$(dirname "$0")/lib/measure.sh"
-cd "$BENCH_ROOT"
+cd "$BENCH_ROOT" || exit 1
 ITERATIONS="${1:?usage: Benchmarks/fuzz-readers.sh ITERATIONS [SEED ...]}"
 shift
 SEEDS=("$@")
@@ -22,8 +23,8 @@ SEEDS=("$@")
 OUT="$RESULTS/fuzz.md"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+[ -s "$OUT" ] || printf '# Parser fuzzing (Benchmarks/fuzz-readers.sh)\n' > "$OUT"
 {
-  [ -s "$OUT" ] || printf '# Parser fuzzing (Benchmarks/fuzz-readers.sh)\n'
   data="sample data files mutated too"; [ -n "${RELIEF_SAMPLE_DATA:-}" ] || data="synthetic files only (RELIEF_SAMPLE_DATA unset)"
   printf '\n## %s: %s iterations per seed file, generator seeds %s, %s; %s\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$ITERATIONS" \
     "${SEEDS[*]}" "$data" "$(machine_note)"
