@@ -11,7 +11,7 @@ import Synchronization
 /// One instance serves every connection (`Sendable`; the queue and account store are too).
 public final class ProcessesAPI: Sendable {
     let queue: any JobQueue
-    let accounts: AccountStore
+    let accounts: any AccountStore
     let config: ServerConfiguration
     let parser: ExecuteRequestParser
     let limiter: RateLimiter
@@ -34,7 +34,7 @@ public final class ProcessesAPI: Sendable {
         return o
     }
 
-    public init(queue: any JobQueue, accounts: AccountStore, config: ServerConfiguration, logger: Logger = Logger(label: "relief.http")) throws {
+    public init(queue: any JobQueue, accounts: any AccountStore, config: ServerConfiguration, logger: Logger = Logger(label: "relief.http")) throws {
         self.queue = queue
         self.accounts = accounts
         self.config = config
@@ -250,7 +250,7 @@ public final class ProcessesAPI: Sendable {
     func remaining(entity: String, settling: Bool = true) async throws -> (quota: Double, used: Double, reserved: Double, remaining: Double, inFlight: Int) {
         if !settling {
             let t = try await accounts.quotaTotals(entity: entity)
-            return (t.quotaKm2, t.usedKm2, t.reservedKm2, t.quotaKm2 - t.usedKm2 - t.reservedKm2, t.reservedJobs)
+            return (t.quotaKm2, t.usedKm2, t.reservedKm2, t.remainingKm2, t.reservedJobs)
         }
         var q = try await accounts.quota(entity: entity)
         var settled = false
@@ -291,25 +291,29 @@ public final class ProcessesAPI: Sendable {
         let footprint = String(decoding: try JSONSerialization.data(withJSONObject: plan.footprint), as: UTF8.self)
         let owner = JobOwnership(jobID: 0, user: account.user, entity: account.entity, process: process, areaKm2: plan.areaKm2,
                                  footprint: footprint, charge: .reserved)
-        // One submission per entity at a time: the quota check and the reservation are atomic,
-        // and so are the look-up and the record of an idempotency key.
+        let newJob = NewJob(kind: plan.request.kind, payload: plan.request.encoded(), maxAttempts: 3)
+        // The job, its reservation and its key are written in one transaction of the queue's
+        // database, which also checks the quota (the entity's row locked). One submission per
+        // entity at a time in this process besides, so that they do not queue on that lock.
         let outcome = try await gate.serialise(entity: account.entity) { () async throws -> Submission in
-            if let key, let replay = try await self.replayed(account: account, key: key, bodySHA256: bodySHA256, request: request) {
+            var charged = try await self.accounts.submit(newJob, owner: owner, key: key, bodySHA256: bodySHA256)
+            if case .overQuota = charged {
+                // Finished jobs may still hold reservations: settle them, then try once more.
+                _ = try await self.remaining(entity: account.entity)
+                charged = try await self.accounts.submit(newJob, owner: owner, key: key, bodySHA256: bodySHA256)
+            }
+            switch charged {
+            case .created(let job, let o): return .created(job, o)
+            case .replayed(let first):
+                guard let key, let replay = try await self.replayed(first, account: account, key: key, bodySHA256: bodySHA256, request: request) else {
+                    throw APIError.internalError("the idempotency record of job \(first.jobID) has no visible job")
+                }
                 return .replayed(replay)
-            }
-            // Cheap check first; settle finished jobs only when the request does not fit without.
-            var q = try await self.remaining(entity: account.entity, settling: false)
-            if plan.areaKm2 > q.remaining { q = try await self.remaining(entity: account.entity) }
-            guard plan.areaKm2 <= q.remaining else {
+            case .overQuota(let q):
                 func km(_ v: Double) -> String { String(format: "%.3f", v) }
-                throw APIError.quotaExceeded("this request covers \(km(plan.areaKm2)) km² but entity '\(account.entity)' has \(km(max(0, q.remaining))) km² left "
-                                             + "(quota \(km(q.quota)), used \(km(q.used)), reserved \(km(q.reserved)) by \(q.inFlight) job(s) in flight)")
+                throw APIError.quotaExceeded("this request covers \(km(plan.areaKm2)) km² but entity '\(account.entity)' has \(km(max(0, q.remainingKm2))) km² left "
+                                             + "(quota \(km(q.quotaKm2)), used \(km(q.usedKm2)), reserved \(km(q.reservedKm2)) by \(q.reservedJobs) job(s) in flight)")
             }
-            let (job, _) = try await self.queue.submit(NewJob(kind: plan.request.kind, payload: plan.request.encoded(), maxAttempts: 3))
-            var o = owner
-            o.jobID = job.id
-            try await self.accounts.record(o, key: key, bodySHA256: bodySHA256)
-            return .created(job, o)
         }
         let (job, recorded): (Job, JobOwnership)
         switch outcome {
