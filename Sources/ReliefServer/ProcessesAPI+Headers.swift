@@ -36,7 +36,7 @@ extension ProcessesAPI {
         guard let owner = try await owner(jobID: first.jobID), let job = try await queue.job(id: first.jobID) else { return nil }
         var headers: HTTPFields = [.location: "\(base(request))/jobs/\(job.id)", HTTPField.Name("Idempotent-Replayed")!: "true"]
         if Self.prefersAsync(request) { headers[Self.preferenceApplied] = "respond-async" }
-        return jsonResponse(statusInfo(job, owner: owner, base: base(request), text: parser.clientText), status: .created, headers: headers)
+        return jsonResponse(document: statusInfo(job, owner: owner, base: base(request), text: parser.clientText), status: .created, headers: headers)
     }
 
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!

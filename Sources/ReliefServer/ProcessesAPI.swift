@@ -56,8 +56,8 @@ public final class ProcessesAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: CORSMiddleware(origins: Set(config.corsOrigins)))
         router.add(middleware: ErrorMiddleware(logger: logger))
-        router.get("/") { request, _ in jsonResponse(self.landingPage(base: self.base(request))) }
-        router.get("/conformance") { _, _ in jsonResponse(["conformsTo": conformanceClasses]) }
+        router.get("/") { request, _ in jsonResponse(document: self.landingPage(base: self.base(request))) }
+        router.get("/conformance") { _, _ in jsonResponse(document: ConformanceDeclaration(conformsTo: conformanceClasses)) }
         router.get("/api") { request, _ in
             jsonResponse(openAPIDocument(base: self.base(request)), headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
@@ -75,7 +75,7 @@ public final class ProcessesAPI: Sendable {
         router.get("/jobs") { request, _ in try await self.listJobs(request) }
         router.get("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
-            return jsonResponse(statusInfo(job, owner: owner, base: self.base(request), text: self.parser.clientText))
+            return jsonResponse(document: statusInfo(job, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.delete("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
@@ -84,23 +84,23 @@ public final class ProcessesAPI: Sendable {
             // reservation is released once it is final.
             let after = try await self.queue.cancel(id: job.id)
             if after.state.isFinal { try await self.settle(owner, job: after) }
-            return jsonResponse(statusInfo(after, owner: owner, base: self.base(request), text: self.parser.clientText))
+            return jsonResponse(document: statusInfo(after, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.get("/jobs/:id/results") { request, context in
             let (_, job, _) = try await self.visibleJob(request, context: context)
             if job.state == .failed { throw APIError.jobFailed(job.id, message: self.parser.clientText.scrub(job.lastError ?? "failed")) }
             try Self.requireSucceeded(job)
             let base = self.base(request)
-            var results: [String: Any] = [:]
+            var results = ResultsDocument(outputs: [:])
             for o in outputFiles(job) {
                 // Keys are the process's output ids: `dsm`; for pwh `ortho` (the COG) and
                 // `stacItem` (the recipe's own Item, assets relative to it).
                 let isItem = (o.name as NSString).pathExtension.lowercased() == "json"
                 let key = isItem ? "stacItem" : (job.kind == "pwh" ? "ortho" : (o.name as NSString).deletingPathExtension)
-                results[key] = ["href": "\(base)/jobs/\(job.id)/files/\(o.name)", "type": isItem ? "application/geo+json" : cogMediaType]
+                results.outputs[key] = .init(href: "\(base)/jobs/\(job.id)/files/\(o.name)", type: isItem ? "application/geo+json" : cogMediaType)
             }
-            results["stac"] = ["href": "\(base)/jobs/\(job.id)/stac", "type": "application/geo+json"]
-            return jsonResponse(results)
+            results.outputs["stac"] = .init(href: "\(base)/jobs/\(job.id)/stac", type: "application/geo+json")
+            return jsonResponse(document: results)
         }
         router.get("/jobs/:id/stac") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
@@ -111,7 +111,7 @@ public final class ProcessesAPI: Sendable {
             let data = await offPool { () -> Data in
                 let item = stacItem(jobID: job.id, process: owner.process, footprint: footprint, finished: job.finishedAt ?? job.updatedAt,
                                     acquired: acquisitionImages(job).compactMap(AcquisitionTime.read), outputs: outputs, base: base)
-                return (try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+                return (try? item.encoded()) ?? Data("{}".utf8)
             }
             return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -136,8 +136,8 @@ public final class ProcessesAPI: Sendable {
         router.get("/quota") { request, _ in
             let account = try await self.authenticate(request)
             let q = try await self.remaining(entity: account.entity)
-            return jsonResponse(["entity": account.entity, "quotaKm2": q.quota, "usedKm2": q.used, "reservedKm2": q.reserved,
-                                 "remainingKm2": q.remaining, "jobsInFlight": q.inFlight])
+            return jsonResponse(document: QuotaDocument(entity: account.entity, quotaKm2: q.quota, usedKm2: q.used, reservedKm2: q.reserved,
+                                                        remainingKm2: q.remaining, jobsInFlight: q.inFlight))
         }
         return router
     }
@@ -149,16 +149,17 @@ public final class ProcessesAPI: Sendable {
         return "http://" + (request.head.authority ?? "\(config.host):\(config.port)")
     }
 
-    func landingPage(base: String) -> [String: Any] {
-        ["title": "Relief processing service",
-         "description": "OGC API - Processes: digital surface models and Pléiades products from catalogue stereo pairs.",
-         "links": [
-             ["href": "\(base)/", "rel": "self", "type": "application/json", "title": "this document"],
-             ["href": "\(base)/api", "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"],
-             ["href": "\(base)/conformance", "rel": "http://www.opengis.net/def/rel/ogc/1.0/conformance", "type": "application/json", "title": "conformance classes"],
-             ["href": "\(base)/processes", "rel": "http://www.opengis.net/def/rel/ogc/1.0/processes", "type": "application/json", "title": "processes"],
-             ["href": "\(base)/jobs", "rel": "http://www.opengis.net/def/rel/ogc/1.0/job-list", "type": "application/json", "title": "jobs"],
-         ]]
+    func landingPage(base: String) -> LandingPage {
+        LandingPage(
+            title: "Relief processing service",
+            description: "OGC API - Processes: digital surface models and Pléiades products from catalogue stereo pairs.",
+            links: [
+                OGCLink(href: "\(base)/", rel: "self", type: "application/json", title: "this document"),
+                OGCLink(href: "\(base)/api", rel: "service-desc", type: "application/vnd.oai.openapi+json;version=3.0", title: "the API definition"),
+                OGCLink(href: "\(base)/conformance", rel: "http://www.opengis.net/def/rel/ogc/1.0/conformance", type: "application/json", title: "conformance classes"),
+                OGCLink(href: "\(base)/processes", rel: "http://www.opengis.net/def/rel/ogc/1.0/processes", type: "application/json", title: "processes"),
+                OGCLink(href: "\(base)/jobs", rel: "http://www.opengis.net/def/rel/ogc/1.0/job-list", type: "application/json", title: "jobs"),
+            ])
     }
 
     /// The account of the request's bearer token, after its rate limit.
@@ -216,10 +217,10 @@ public final class ProcessesAPI: Sendable {
         owners.withLock { _ = $0.removeValue(forKey: job.id) }
         logger.info("finished job dismissed", metadata: ["job": "\(job.id)", "charge": "\(owner.charge.rawValue)"])
         var info = statusInfo(job, owner: owner, base: base(request), text: parser.clientText)
-        info["status"] = "dismissed"
-        info["message"] = "dismissed: its files are removed" + (job.state == .succeeded ? "; its area stays charged" : "")
-        info["links"] = [] as [Any]
-        return jsonResponse(info)
+        info.status = "dismissed"
+        info.message = "dismissed: its files are removed" + (job.state == .succeeded ? "; its area stays charged" : "")
+        info.links = []
+        return jsonResponse(document: info)
     }
 
     static func requireSucceeded(_ job: Job) throws {
@@ -324,7 +325,7 @@ public final class ProcessesAPI: Sendable {
         var headers: HTTPFields = [.location: "\(base(request))/jobs/\(job.id)"]
         // Jobs always run asynchronously: a client asking for it is told so (RFC 7240).
         if Self.prefersAsync(request) { headers[Self.preferenceApplied] = "respond-async" }
-        return jsonResponse(statusInfo(job, owner: recorded, base: base(request), text: self.parser.clientText), status: .created, headers: headers)
+        return jsonResponse(document: statusInfo(job, owner: recorded, base: base(request), text: self.parser.clientText), status: .created, headers: headers)
     }
 
     func listJobs(_ request: Request) async throws -> Response {
@@ -333,15 +334,15 @@ public final class ProcessesAPI: Sendable {
         let offset = try Self.queryInteger(request, "offset", in: 0...1_000_000_000) ?? 0
         let owners = try await accounts.jobs(visibleTo: account, limit: limit + 1, offset: offset)
         let base = base(request)
-        var jobs: [[String: Any]] = []
+        var jobs: [StatusInfo] = []
         for o in owners.prefix(limit) {
             if let job = try await queue.job(id: o.jobID) { jobs.append(statusInfo(job, owner: o, base: base, text: self.parser.clientText)) }
         }
-        var links: [[String: Any]] = [["href": "\(base)/jobs?limit=\(limit)&offset=\(offset)", "rel": "self", "type": "application/json"]]
+        var links = [OGCLink(href: "\(base)/jobs?limit=\(limit)&offset=\(offset)", rel: "self", type: "application/json")]
         if owners.count > limit {
-            links.append(["href": "\(base)/jobs?limit=\(limit)&offset=\(offset + limit)", "rel": "next", "type": "application/json"])
+            links.append(OGCLink(href: "\(base)/jobs?limit=\(limit)&offset=\(offset + limit)", rel: "next", type: "application/json"))
         }
-        return jsonResponse(["jobs": jobs, "links": links])
+        return jsonResponse(document: JobList(jobs: jobs, links: links))
     }
 }
 
