@@ -5,15 +5,18 @@
 #   dsm-run ortho (release, COG with overviews)
 #   gdalwarp -multi -wo NUM_THREADS=ALL_CPUS -r cubic -rpc -to RPC_DEM=<SRTM made ellipsoidal> (tiled GeoTIFF)
 #   otbcli_OrthoRectification (Debian otb-bin, SRTM folder + EGM96 geoid, bicubic) when it installs
-# on the same grid, each under /usr/bin/time -v (wall, CPU = user + sys, peak RSS), then the
+# on the same grid, each under /usr/bin/time (wall, CPU = user + sys, peak RSS), then the
 # difference of each output to dsm-run's (`dsm-run compare`: median and NMAD of the DN
-# difference over the common valid pixels). Writes Benchmarks/results/ortho.md.
-#   RELIEF_SAMPLE_DATA=/work/shared/data Benchmarks/ortho-bench.sh
+# difference over the common valid pixels). Builds dsm-run in SCRATCH_PATH (default .build); writes
+# $RESULTS/ortho.md (RESULTS default Benchmarks/results; conventions in Benchmarks/README.md).
+#   RELIEF_SAMPLE_DATA=/work/shared/data [RESULTS=DIR] [SCRATCH_PATH=.build-x] [SWIFT=swift-locked] Benchmarks/ortho-bench.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=lib/measure.sh
+. "$(dirname "$0")/lib/measure.sh"
+cd "$BENCH_ROOT"
 DATA="${RELIEF_SAMPLE_DATA:?set RELIEF_SAMPLE_DATA to the sample data folder}"
 SCRATCH="${SCRATCH_PATH:-.build}"
-OUT=Benchmarks/results/ortho.md
+OUT="$RESULTS/ortho.md"
 CROP="$DATA/cars_phr_ventoux/image/phr_ventoux/left_image.tif"
 GEOM="$DATA/cars_phr_ventoux/rpc/phr_ventoux/left_image.geom"
 SRTM_DIR="$DATA/dem_geoid/dtm/srtm_ventoux/srtm90_non_void_filled"
@@ -23,18 +26,17 @@ N=20   # tiles per side: 20 x 500 px = 10000 px
 
 need=()
 command -v gdalwarp >/dev/null || need+=(gdal-bin)
-[ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then apt-get install -y -qq "${need[@]}" >/dev/null; fi
 OTB_NOTE=""
 if ! command -v otbcli_OrthoRectification >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq otb-bin >/dev/null 2>&1 || OTB_NOTE="otb-bin did not install (apt-get failed): OTB skipped"
 fi
 
-swift build -c release --scratch-path "$SCRATCH" --product dsm-run
+"$SWIFT" build -c release --scratch-path "$SCRATCH" --product dsm-run
 BIN="$SCRATCH/release/dsm-run"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-LOAD=$(cut -d" " -f1-3 /proc/loadavg)
+LOAD=$(machine_note)
 
 # 1. The big sensor image: crop-offset convention (geotransform (5000, 1, 0, 5000, 0, 1), no CRS)
 #    for dsm-run with the full-scene .geom; GDAL's RPC domain (offsets shifted by 5000) for gdalwarp and OTB.
@@ -74,11 +76,8 @@ gdalwarp -q -s_srs "+proj=longlat +datum=WGS84 +geoidgrids=$GEOID +vunits=m" -t_
 
 measure() {   # name, command...: appends "name|wall s|cpu s|rss MiB" to $TMP/rows
     local name=$1; shift
-    /usr/bin/time -v "$@" > "$TMP/$name.out" 2> "$TMP/$name.time" || { grep -v "^	" "$TMP/$name.time" | head -5 >&2; return 1; }
-    awk -v n="$name" -F': ' '
-        /Elapsed \(wall clock\)/ { split($2, t, ":"); wall = (length(t) == 3) ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2] }
-        /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { r = $2 / 1024 }
-        END { printf "%s|%.1f|%.1f|%.0f\n", n, wall, u + s, r }' "$TMP/$name.time" >> "$TMP/rows"
+    timed "$TMP/$name.measures" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" || { head -5 "$TMP/$name.err" >&2; return 1; }
+    awk -v n="$name" '{ printf "%s|%.1f|%.1f|%.0f\n", n, $1, $2, $3 }' "$TMP/$name.measures" >> "$TMP/rows"
 }
 
 # 3. dsm-run ortho: the grid (UTM of the footprint centre, 0.5 m, extent = footprint) is its default.
@@ -111,19 +110,18 @@ if [ -z "$OTB_NOTE" ]; then
         -outputs.ulx "$(python3 -c "print($XMIN + 0.25)")" -outputs.uly "$(python3 -c "print($YMAX - 0.25)")" \
         -outputs.sizex "$W" -outputs.sizey "$H" -outputs.spacingx 0.5 -outputs.spacingy -0.5 \
         -elev.dem "$SRTM_DIR" -elev.geoid "$GEOID" -interpolator bco -opt.gridspacing 4 \
-        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.time" "$TMP/otb.out" | tr '\n' ' ' || true)"
+        || OTB_NOTE="otbcli_OrthoRectification failed: $(grep -m2 -iE 'error|exception' "$TMP/otb.err" "$TMP/otb.out" | tr '\n' ' ' || true)"
 fi
 
 diff_to() { "$BIN" compare "$TMP/$1.tif" "$TMP/dsm-run.tif" 2>&1 | tail -1; }
 GDIFF=$(diff_to gdalwarp)
 ODIFF=""; [ -f "$TMP/otb.tif" ] && ODIFF=$(diff_to otb)
-CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 cat "$TMP/rows"
 
 {
     echo "# Orthorectification benchmark (\`Benchmarks/ortho-bench.sh\`)"
     echo
-    echo "$(date -u +%Y-%m-%d), $(nproc) cores ($CPU), GDAL $(gdal-config --version 2>/dev/null || gdalinfo --version)."
+    echo "$(date -u '+%Y-%m-%d %H:%M') UTC, GDAL $(gdal-config --version 2>/dev/null || gdalinfo --version)."
     echo "Input: 10000x10000 UInt16 sensor image (Ventoux PAN crop tiled 20x20 in a VRT under its full-scene RPC),"
     echo "SRTM N44E005 (+ EGM96), output ${W}x${H} px at 0.5 m, EPSG:$EPSG, bicubic, UInt16, nodata 0."
     echo
@@ -134,7 +132,7 @@ cat "$TMP/rows"
     echo "dsm-run writes a COG (DEFLATE, overviews, mask band; staged then converted); dsm-run-gtiff (\`--format gtiff\`), gdalwarp and OTB a tiled DEFLATE GeoTIFF without overviews (dsm-run-gtiff with a mask band)."
     awk -F'|' '$1 == "dsm-run" { c = $2 } $1 == "dsm-run-gtiff" { g = $2 } $1 == "gdalwarp" { w = $2 }
         END { if (w > 0) printf "Wall time / gdalwarp'"'"'s: dsm-run COG %.2f, dsm-run GeoTIFF %.2f (issue target <= 0.25).\n", c / w, g / w }' "$TMP/rows"
-    echo "Load average at the start: $LOAD (the machine is shared: wall times vary, CPU times less)."
+    echo "At the start: $LOAD (the machine is shared: wall times vary, CPU times less)."
     echo
     echo "Difference to dsm-run's output (\`dsm-run compare OTHER dsm-run.tif\`, on dsm-run's grid; it prints m, read DN):"
     echo "- gdalwarp: $GDIFF"

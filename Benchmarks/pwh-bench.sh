@@ -1,40 +1,40 @@
 #!/usr/bin/env bash
 # The PWH recipe on the Ventoux crops (500x500 PAN + 145x145x4 MS, full-scene .geom models, SRTM +
-# EGM96): `dsm-run pwh` (release) under /usr/bin/time -v, twice (the 2 cores are shared, so
-# compare runs of one invocation only), then scripts/check-stac.sh on the Item. Writes
-# Benchmarks/results/pwh.md.
-#   RELIEF_SAMPLE_DATA=/work/shared/data Benchmarks/pwh-bench.sh
+# EGM96): `dsm-run pwh` (release) twice (the 2 cores are shared, so compare runs of one invocation
+# only), the same two steps as separate commands, and pwh on a 4000x4000 PAN, each under
+# /usr/bin/time (wall, CPU user + sys, peak RSS); then scripts/check-stac.sh on the Item. Builds in
+# SCRATCH_PATH (default .build); writes $RESULTS/pwh.md (RESULTS default Benchmarks/results;
+# conventions in Benchmarks/README.md).
+#   RELIEF_SAMPLE_DATA=/work/shared/data [RESULTS=DIR] [SCRATCH_PATH=.build-x] [SWIFT=swift-locked] Benchmarks/pwh-bench.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=lib/measure.sh
+. "$(dirname "$0")/lib/measure.sh"
+cd "$BENCH_ROOT"
 DATA="${RELIEF_SAMPLE_DATA:?set RELIEF_SAMPLE_DATA to the sample data folder}"
 SCRATCH="${SCRATCH_PATH:-.build}"
-OUT=Benchmarks/results/pwh.md
+OUT="$RESULTS/pwh.md"
 V="$DATA/cars_phr_ventoux"
-[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
-swift build -c release --product dsm-run --scratch-path "$SCRATCH" >/dev/null
+"$SWIFT" build -c release --product dsm-run --scratch-path "$SCRATCH" >/dev/null
 BIN="$SCRATCH/release/dsm-run"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+LOAD=$(machine_note)
 rows=""
 for run in 1 2; do
-    /usr/bin/time -v "$BIN" pwh --pan "$V/image/phr_ventoux/left_image.tif" --ms "$V/image/phr_ventoux/lowres_color_image.tif" \
+    timed "$WORK/measures$run" "$BIN" pwh --pan "$V/image/phr_ventoux/left_image.tif" --ms "$V/image/phr_ventoux/lowres_color_image.tif" \
         --pan-rpc "$V/rpc/phr_ventoux/left_image.geom" --ms-rpc "$V/rpc/phr_ventoux/lowres_color_image.geom" \
         --dem "$DATA/dem_geoid/dtm/srtm_ventoux/srtm90_non_void_filled/N44E005.hgt" \
-        --geoid "$DATA/dem_geoid/dtm/geoid/egm96_15.gtx" -o "$WORK/out$run" >"$WORK/log$run" 2>"$WORK/time$run"
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time$run")
-    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$WORK/time$run")
-    rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$WORK/time$run")
+        --geoid "$DATA/dem_geoid/dtm/geoid/egm96_15.gtx" -o "$WORK/out$run" >"$WORK/log$run"
+    read -r wall cpu rss < "$WORK/measures$run"
     rows+="| dsm-run pwh, run $run | $wall | $cpu | $rss |"$'\n'
 done
 # The same two steps as separate commands (an intermediate sensor-geometry file between them).
-/usr/bin/time -v sh -c "\"$BIN\" pansharpen \"$V/image/phr_ventoux/left_image.tif\" \"$V/image/phr_ventoux/lowres_color_image.tif\" \
+timed "$WORK/measures-sep" sh -c "\"$BIN\" pansharpen \"$V/image/phr_ventoux/left_image.tif\" \"$V/image/phr_ventoux/lowres_color_image.tif\" \
     --pan-rpc \"$V/rpc/phr_ventoux/left_image.geom\" --ms-rpc \"$V/rpc/phr_ventoux/lowres_color_image.geom\" --register --reflectance \
     --pan-dimap \"$V/rpc/phr_ventoux/left_image.geom\" --ms-dimap \"$V/rpc/phr_ventoux/lowres_color_image.geom\" -o \"$WORK/ps.tif\" && \
     \"$BIN\" ortho \"$WORK/ps.tif\" --rpc \"$V/rpc/phr_ventoux/left_image.geom\" --dem \"$DATA/dem_geoid/dtm/srtm_ventoux/srtm90_non_void_filled/N44E005.hgt\" \
-    --geoid \"$DATA/dem_geoid/dtm/geoid/egm96_15.gtx\" -o \"$WORK/ortho.tif\"" >/dev/null 2>"$WORK/time-sep"
-wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time-sep")
-cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$WORK/time-sep")
-rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$WORK/time-sep")
+    --geoid \"$DATA/dem_geoid/dtm/geoid/egm96_15.gtx\" -o \"$WORK/ortho.tif\"" >/dev/null
+read -r wall cpu rss < "$WORK/measures-sep"
 rows+="| dsm-run pansharpen --reflectance --register, then dsm-run ortho (no STAC) | $wall | $cpu | $rss (larger process) |"$'\n'
 # At scale: a 4000x4000 PAN made of 8x8 copies of the crop, placed at the crop's origin (5000, 5000)
 # in the full scene (CNES crop geotransform, so the scene's .geom applies), and a 1250x1250 MS of
@@ -62,27 +62,27 @@ vrt(out + "/ms.vrt", ms, 10, 125, 10, 1125, 4, "Float32")
 PY
 gdal_translate -q -co TILED=YES "$WORK/pan.vrt" "$WORK/big-pan.tif"
 gdal_translate -q -co TILED=YES "$WORK/ms.vrt" "$WORK/big-ms.tif"
-if /usr/bin/time -v "$BIN" pwh --pan "$WORK/big-pan.tif" --ms "$WORK/big-ms.tif" \
+if timed "$WORK/measures-big" "$BIN" pwh --pan "$WORK/big-pan.tif" --ms "$WORK/big-ms.tif" \
         --pan-rpc "$V/rpc/phr_ventoux/left_image.geom" --ms-rpc "$V/rpc/phr_ventoux/lowres_color_image.geom" \
         --dem "$DATA/dem_geoid/dtm/srtm_ventoux/srtm90_non_void_filled/N44E005.hgt" \
-        --geoid "$DATA/dem_geoid/dtm/geoid/egm96_15.gtx" -o "$WORK/big" >"$WORK/log-big" 2>"$WORK/time-big"; then
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time-big")
-    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$WORK/time-big")
-    rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$WORK/time-big")
+        --geoid "$DATA/dem_geoid/dtm/geoid/egm96_15.gtx" -o "$WORK/big" >"$WORK/log-big" 2>"$WORK/err-big"; then
+    read -r wall cpu rss < "$WORK/measures-big"
     rows+="| dsm-run pwh, 4000x4000 PAN + 1250x1250x4 MS (copies) | $wall | $cpu | $rss |"$'\n'
     BIG="$(head -1 "$WORK/log-big" | sed "s|$WORK/big/||")"
 else
-    rows+="| dsm-run pwh, 4000x4000 PAN + 1250x1250x4 MS (copies) | failed: $(grep -i error "$WORK/time-big" | head -1) | | |"$'\n'
+    rows+="| dsm-run pwh, 4000x4000 PAN + 1250x1250x4 MS (copies) | failed: $(grep -i error "$WORK/err-big" | head -1) | | |"$'\n'
     BIG="failed"
 fi
 stac="invalid"
 scripts/check-stac.sh "$WORK"/out1/*.json >"$WORK/stac" 2>&1 && stac="valid ($(head -1 "$WORK/stac" | sed 's/^check-stac: //'))"
 {
-    echo "# PWH recipe on the Ventoux crops ($(date -u +%Y-%m-%d), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "# PWH recipe on the Ventoux crops"
+    echo
+    echo "$(date -u '+%Y-%m-%d %H:%M') UTC, $LOAD at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     echo
     echo "\`dsm-run pwh\` (release): reflectance, GSA pan-sharpening with registration, ortho on SRTM + EGM96 at 0.5 m, COG + STAC Item."
     echo
-    echo "| command | wall (m:ss) | CPU (s) | peak RSS (MiB) |"
+    echo "| command | wall (s) | CPU (s) | peak RSS (MiB) |"
     echo "| --- | --- | --- | --- |"
     printf '%s' "$rows"
     echo

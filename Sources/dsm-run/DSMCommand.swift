@@ -100,6 +100,10 @@ struct DSMCommand: ParsableCommand {
     @Flag(help: "Skip the sparse analysis (pointing correction and measured heights): needs --height or --dem.")
     var noSparse: Bool = false
 
+    @Flag(help: ArgumentHelp("Triangulate every match exactly instead of through the checked lattice approximation (5 mm).",
+                             visibility: .hidden))
+    var exactTriangulation: Bool = false
+
     @Option(help: "Largest relative pointing error accepted, pixels (default 30): a pair whose RPCs disagree with its images by more stops the run.")
     var maxPointingError: Double = 30
 
@@ -158,8 +162,8 @@ struct DSMCommand: ParsableCommand {
 
     func run() throws {
         // GDAL's block cache (5 % of the RAM by default) fills with the final write's tiles,
-        // beyond the --memory budget on large scenes: capped as in match and ortho.
-        boundGDALBlockCache()
+        // beyond the --memory budget on large scenes: capped within it, and counted by the plan.
+        boundGDALBlockCache(budget: parseMemorySize(memory))
         let geoidGrid = try geoid.map { try Geoid(path: $0) }
         let prior: HeightPrior = if let dem {
             .dem(path: dem, geoid: geoidGrid)
@@ -191,6 +195,7 @@ struct DSMCommand: ParsableCommand {
         Console.keptOnInterrupt = keepTiles.map { "the finished tiles in \($0) for a rerun" }
         c.spillsPoints = !inMemoryPoints
         c.sparse.enabled = !noSparse
+        if exactTriangulation { c.triangulationTolerance = nil }
         c.sparse.maxPointingError = maxPointingError
         let interactive = isatty(2) != 0
         let summary: DSMRunSummary
@@ -239,6 +244,8 @@ struct DSMCommand: ParsableCommand {
         print(String(format: "%d valid cells of %d (%.1f %%), %d with points; wall time %.1f s",
                      summary.dsm.validCells, g.width * g.height, 100 * summary.validShare, summary.dsm.cellsWithPoints,
                      summary.seconds))
+        let p = summary.phaseSeconds
+        print(String(format: "phases: preparation %.1f s, tiles %.1f s, final write %.1f s", p.prepare, p.tiles, p.write))
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Photogrammetry
 
 @main
 struct DSMRun: ParsableCommand {
@@ -9,7 +10,7 @@ struct DSMRun: ParsableCommand {
         subcommands: [
             InfoCommand.self, MakeSampleCommand.self, RPCCommand.self, MatchCommand.self, RasterizeCommand.self,
             DSMCommand.self, CompareCommand.self, OrthoCommand.self, ReflectanceCommand.self, PansharpenCommand.self,
-            PansharpenWaldCommand.self, PWHCommand.self,
+            PansharpenWaldCommand.self, PWHCommand.self, SyntheticSceneCommand.self,
         ],
         defaultSubcommand: nil
     )
@@ -39,11 +40,9 @@ struct DSMRun: ParsableCommand {
     }
 }
 
-/// Caps GDAL's block cache at 256 MB unless GDAL_CACHEMAX is set. Its default, 5 % of the RAM
-/// (1.2 GB on a 24 GB machine, 13 GB on a 256 GB server), fills up with the blocks of inputs read
-/// and outputs staged tile by tile, so a command's peak memory would grow with the machine and
-/// the rasters instead of staying bounded by its tiles; 256 MB costs no speed where tiles are
-/// read and written once, in order (measured: `dsm-run ortho`, `dsm-run match`).
-func boundGDALBlockCache() {
-    if getenv("GDAL_CACHEMAX") == nil { setenv("GDAL_CACHEMAX", "256", 1) }
+/// Caps GDAL's block cache (`GDALBlockCache`) at 256 MiB, or an eighth of `budget` when that
+/// is less, unless GDAL_CACHEMAX is set; the DSM's memory plan counts it. 256 MiB costs no speed
+/// where tiles are read and written once, in order (measured: `dsm-run ortho`, `dsm-run match`).
+func boundGDALBlockCache(budget: Int? = nil) {
+    DSMPipeline.boundBlockCache(budget: budget)
 }

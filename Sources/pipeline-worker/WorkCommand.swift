@@ -82,8 +82,11 @@ struct WorkCommand: AsyncParsableCommand {
         options.leaseSeconds = lease
         options.heartbeatSeconds = heartbeat ?? min(lease / 3, 2)
         options.pollSeconds = poll
+        let perJob = jobMemory(memory.flatMap(parseMemorySize), concurrency: concurrency)
+        // GDAL's block cache is the process's, shared by its jobs: capped within one job's share.
+        DSMPipeline.boundBlockCache(budget: perJob)
         let worker = Worker(queue: queue, runner: StandardJobRunner(confinement: confinement, threads: threads, splitAbove: splitAbovePixels,
-                                                                      memoryPerJob: jobMemory(memory.flatMap(parseMemorySize), concurrency: concurrency)),
+                                                                      memoryPerJob: perJob),
                             options: options, logger: logger)
         let signals = SignalWatcher(worker: worker)
         var server: MetricsServer?

@@ -106,17 +106,31 @@ struct DSMOutOfCoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk).sorted() == ["cloud.las", "conf.tif", "dsm.tif"])
     }
 
-    @Test("A run failing after its points were spilled (bad output tile size) or cancelled mid-way leaves nothing")
+    @Test("A run failing after its points were spilled (the confidence folder gone) or cancelled mid-way leaves nothing")
     func cleanOnFailure() throws {
         let folder = try makeTemporaryFolder()
         defer { removeFolder(folder) }
         var c = try Self.configuration(folder, spills: true)
-        c.rasterization.tileSize = 0  // not checked by validate(): fails in the rasterisation, after the matching
+        // The confidence raster's folder disappears once both tiles are matched and spilled:
+        // the final write fails, after the matching.
+        let sub = folder + "/confidence"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: false)
+        c.confidence = sub + "/conf.tif"
         let matched = Atomic<Int>(0)
-        #expect(throws: RasterError.self) {
-            try DSMPipeline.run(configuration: c, progress: { p in matched.store(p.tilesDone, ordering: .relaxed) })
+        #expect(throws: (any Error).self) {
+            try DSMPipeline.run(configuration: c, progress: { p in
+                matched.store(p.tilesDone, ordering: .relaxed)
+                if p.tilesDone == p.tilesTotal { try? FileManager.default.removeItem(atPath: sub) }
+            })
         }
         #expect(matched.load(ordering: .relaxed) == 2, "both tiles matched and spilled before the failure")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+
+        var bad = try Self.configuration(folder, spills: true)
+        bad.rasterization.tileSize = 0
+        #expect(throws: DSMPipelineError.self, "an output tile size below 1 is refused before any work") {
+            try DSMPipeline.run(configuration: bad)
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
 
         let calls = Atomic<Int>(0)

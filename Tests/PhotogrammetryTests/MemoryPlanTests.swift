@@ -15,6 +15,23 @@ struct MemoryPlanTests {
         #expect(plan.estimatedBytes <= 1536 * Self.mib)
     }
 
+    @Test("GDAL's block cache is part of the budget, and the output tiles are rasterised by as many workers as fit")
+    func cacheAndRasterWorkers() throws {
+        // 1000 MiB: 96 MiB baseline + 256 MiB cache leave 648 MiB, three 200 MiB output tiles (threads 4).
+        let plan = try MemoryPlan.choose(limit: 1000 * Self.mib, tileSize: 300, threads: 4, points: 0,
+                                         rasterizationBytes: 200 * Self.mib, cacheBytes: 256 * Self.mib) { _ in 100 * Self.mib }
+        #expect(plan.rasterWorkers == 3, "\(plan)")
+        // Matching: 96 + 256 + 4 x 100 MiB; rasterising: 96 + 256 + 3 x 200 MiB, the peak.
+        #expect(plan.workers == 4 && plan.estimatedBytes == MemoryPlan.baselineBytes + 256 * Self.mib + 3 * 200 * Self.mib, "\(plan)")
+        // Without the cache counted, four would have been planned; with a 700 MiB cache, none fits.
+        #expect(try MemoryPlan.choose(limit: 1000 * Self.mib, tileSize: 300, threads: 4, points: 0,
+                                      rasterizationBytes: 200 * Self.mib) { _ in 100 * Self.mib }.rasterWorkers == 4)
+        #expect(throws: DSMPipelineError.self) {
+            try MemoryPlan.choose(limit: 1000 * Self.mib, tileSize: 300, threads: 4, points: 0,
+                                  rasterizationBytes: 200 * Self.mib, cacheBytes: 750 * Self.mib) { _ in 100 * Self.mib }
+        }
+    }
+
     /// Fixed part: 96 MiB + 96 MB of points = 187.6 MiB; a 300 px tile 87.9 MiB, 150 px 22 MiB, 75 px 5.5 MiB:
     /// 400 MiB gives 2 tiles of 300, 300 MiB 1 of 300, 250 MiB 2 of 150, 200 MiB 2 of 75.
     @Test("A tighter budget runs fewer tiles at once, then smaller tiles; the estimate stays under it", arguments: [300, 400, 250, 200])

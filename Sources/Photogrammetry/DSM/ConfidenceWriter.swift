@@ -27,18 +27,28 @@ public func writeConfidence(_ cloud: PointCloud, grid: DSMGrid, to path: String,
 /// `rasterizeTiled(grid:parameters:points:body:)`; tiles of `tileSize`, no halo).
 public func writeConfidence(grid: DSMGrid, to path: String, tileSize: Int = 512, options: WriteOptions = .cog,
                             points: (Tile) throws -> (PointCloud, [Int32]?)) throws {
-    let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
-    let writer = try RasterWriter(path: path, width: grid.width, height: grid.height, bands: 2, type: .float32, options: options,
-                                  geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan,
-                                  bandDescriptions: ["confidence", "points"],
-                                  metadata: ["": ["CONFIDENCE": "mean matcher ambiguity confidence of the cell's points (band 1), point count (band 2)"]])
+    let writer = try confidenceWriter(grid: grid, to: path, options: options)
     let parameters = RasterizationParameters(statistic: .mean, maxHoleArea: 0, tileSize: tileSize)
     try rasterizeTiled(grid: grid, parameters: parameters, points: points) { tile in
-        let w = tile.window.width, h = tile.window.height
-        var pixels = tile.heights.packedBand(0)
-        pixels.reserveCapacity(2 * w * h)
-        pixels += tile.counts.packedBand(0).map { Float($0) }
-        try writer.write(ImageBuffer(width: w, height: h, bands: 2, pixels: pixels), x: tile.window.x, y: tile.window.y)
+        try writer.write(confidenceBands(tile), x: tile.window.x, y: tile.window.y)
     }
     try writer.commit()
+}
+
+/// The writer of a confidence raster (two Float32 bands, NaN nodata, the grid's CRS).
+func confidenceWriter(grid: DSMGrid, to path: String, options: WriteOptions) throws -> RasterWriter {
+    let srs = try grid.epsg.map { try SpatialReference(epsg: $0) }
+    return try RasterWriter(path: path, width: grid.width, height: grid.height, bands: 2, type: .float32, options: options,
+                            geoTransform: grid.geoTransform, spatialReference: srs, nodata: .nan,
+                            bandDescriptions: ["confidence", "points"],
+                            metadata: ["": ["CONFIDENCE": "mean matcher ambiguity confidence of the cell's points (band 1), point count (band 2)"]])
+}
+
+/// A rasterised tile of confidences (mean) as the raster's two bands: the mean, the count.
+func confidenceBands(_ tile: RasterizedWindow) -> ImageBuffer<Float> {
+    let w = tile.window.width, h = tile.window.height
+    var pixels = tile.heights.packedBand(0)
+    pixels.reserveCapacity(2 * w * h)
+    pixels += tile.counts.packedBand(0).map { Float($0) }
+    return ImageBuffer(width: w, height: h, bands: 2, pixels: pixels)
 }

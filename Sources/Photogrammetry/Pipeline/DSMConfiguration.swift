@@ -73,6 +73,10 @@ public struct DSMConfiguration: Sendable {
     public var maxResidual: Double = 1.0
     /// Points more than this above or below the height range are dropped (metres).
     public var heightTolerance: Double = 0
+    /// The matches are triangulated through a lattice approximation checked to this bound
+    /// (metres, `TriangulationLattice`: interpolated only where within it, exact elsewhere);
+    /// nil: every match triangulated exactly.
+    public var triangulationTolerance: Double? = 0.005
     /// Rasterisation: per-cell median, holes of at most `maxHoleArea` cells filled.
     public var rasterization = RasterizationParameters(statistic: .median, maxHoleArea: 20, tileSize: 512)
     /// Output DSM (Float32 COG, NaN nodata); written atomically.
@@ -119,6 +123,13 @@ public struct DSMConfiguration: Sendable {
         guard memoryLimit > 0 else { throw fail("memory limit must be positive, got \(memoryLimit)") }
         guard maxResidual > 0 else { throw fail("maximum residual must be positive, got \(maxResidual)") }
         guard heightTolerance >= 0 else { throw fail("height tolerance must not be negative") }
+        guard rasterization.tileSize >= 1, rasterization.tileSize <= 1 << 16, rasterization.maxHoleArea >= 0 else {
+            throw fail("output tile size must be in 1...65536 cells and the hole area not negative, got \(rasterization.tileSize) "
+                       + "and \(rasterization.maxHoleArea)")
+        }
+        if let t = triangulationTolerance, !(t > 0 && t <= 1) {
+            throw fail("triangulation tolerance must be in (0, 1] metres, got \(t)")
+        }
         guard rowOffsetStep >= 1 else { throw fail("row-offset step must be at least 1") }
         guard rowOffsetSearch >= 1 else { throw fail("row-offset search must be at least 1 row") }
         guard !output.isEmpty else { throw fail("no output path") }
@@ -177,6 +188,10 @@ public struct DSMRunSummary: Sendable {
     /// Share of the grid's cells with a height.
     public var validShare: Double { Double(dsm.validCells) / Double(max(1, dsm.grid.width * dsm.grid.height)) }
     public var seconds: Double
+    /// Wall seconds of the phases: before the tiles (geometry, sparse analysis, plan), the tiles
+    /// (matching, triangulation, streamed binning), and the final write (the rasters from the
+    /// points, the COG conversion, the LAS file, the ortho texture).
+    public var phaseSeconds: (prepare: Double, tiles: Double, write: Double) = (0, 0, 0)
     /// What the sparse analysis found (nil when it was off), where the heights searched come
     /// from, and what the user must be told (a contradicted prior, a failed measurement, many
     /// points dropped for their height).

@@ -23,7 +23,7 @@ extension DSMPipeline {
                           origin: (grid.originX, grid.originY, 0))
         }
         for (part, pair) in zip(parts, pairs) where part.count > 0 {
-            let projected = try PointCloud.projecting(longitudes: part.longitudes, latitudes: part.latitudes,
+            let projected = try PointCloud.projectingTile(longitudes: part.longitudes, latitudes: part.latitudes,
                                                       heights: part.heights, epsg: grid.epsg)
             x += projected.x
             y += projected.y
@@ -48,13 +48,15 @@ extension DSMPipeline {
 
 extension DSMPipeline {
     /// `writeOutputs` from the points spilled to disk (`PointSpill`): the LAS file streamed from
-    /// the chunks in job order, the points sorted into one file per DSM output tile, then the DSM
-    /// and the confidence raster rasterised tile by tile from those files. Same files as the
-    /// in-memory `writeOutputs` (same points in the same order), bit for bit.
+    /// the chunks in job order, the points sorted into one file per DSM output tile (already done
+    /// when the bins were streamed), then the DSM and the confidence raster rasterised from those
+    /// files, `workers` output tiles at once (`writeDSMTiles`), each tile's file removed once
+    /// written. Same files as the in-memory `writeOutputs` (same points in the same order), bit
+    /// for bit.
     ///
     /// - Complexity: O(points) time and disk; memory one matching tile's points (LAS), then
-    ///   one output tile's points and cells, plus `PointSpill.binBufferBytes`.
-    static func writeOutputs(spill: PointSpill, grid: DSMGrid, configuration c: DSMConfiguration) throws -> DSMSummary {
+    ///   `workers` output tiles' points and cells, plus `PointSpill.binBufferBytes`.
+    static func writeOutputs(spill: PointSpill, grid: DSMGrid, configuration c: DSMConfiguration, workers: Int = 1) throws -> DSMSummary {
         let las = try c.pointCloud.map { path in
             try LASWriter(path: path, wkt: try c.datum.spatialReference(horizontalEPSG: grid.epsg ?? 4326).wkt,
                           origin: (grid.originX, grid.originY, 0))
@@ -71,15 +73,15 @@ extension DSMPipeline {
             }
         }
         try spill.binByTile(try rasterizationTiling(grid: grid, parameters: c.rasterization))
-        let dsm = try writeDSM(grid: grid, to: c.output, parameters: c.rasterization, datum: c.datum, metadata: c.outputMetadata) { tile in
-            (try spill.bin(tile.index).cloud, nil)
-        }
-        if let path = c.confidence {
-            try writeConfidence(grid: grid, to: path, tileSize: c.rasterization.tileSize) { tile in
+        let withConfidence = c.confidence != nil
+        let dsm = try writeDSMTiles(
+            grid: grid, to: c.output, confidence: c.confidence, parameters: c.rasterization, datum: c.datum,
+            metadata: c.outputMetadata, workers: workers,
+            points: { tile in
                 let bin = try spill.bin(tile.index)
-                return (PointCloud(x: bin.cloud.x, y: bin.cloud.y, z: bin.confidences.map(Double.init), epsg: grid.epsg), nil)
-            }
-        }
+                return TilePointSet(cloud: bin.cloud, confidences: withConfidence ? bin.confidences : nil)
+            },
+            done: { spill.dropBin($0) })
         try las?.finish()
         return dsm
     }

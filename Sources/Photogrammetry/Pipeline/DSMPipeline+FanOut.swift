@@ -124,6 +124,7 @@ extension DSMPipeline {
     ) throws -> DSMPartSummary {
         let start = Date()
         try c.validate()
+        boundBlockCache(budget: c.memoryLimit)
         let (reference, secondaries) = layout.corrected(
             reference: try StereoImage.load(c.reference, model: c.referenceRPC),
             secondaries: try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) })
@@ -158,9 +159,12 @@ extension DSMPipeline {
     /// - Throws: `DSMPipelineError.noPoints` when the files hold none, `.invalidConfiguration`
     ///   for an unreadable file or a job in none of them, and `run`'s output errors.
     public static func rasterize(configuration c: DSMConfiguration, layout: DSMLayout, pointFiles: [String]) throws -> DSMSummary {
+        boundBlockCache(budget: c.memoryLimit)
         let grid = try layout.grid()
         let jobs = layout.jobs
-        let spill = try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count)
+        let spill = try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count,
+                                   streamBins: try rasterizationTiling(grid: grid, parameters: c.rasterization),
+                                   keepsChunks: c.pointCloud != nil)
         defer { spill.remove() }
         var found = [TilePoints?](repeating: nil, count: jobs.count)
         for file in pointFiles {
@@ -187,6 +191,9 @@ extension DSMPipeline {
         }
         var c = c
         c.outputMetadata = layout.metadata ?? [:]
-        return try writeOutputs(spill: spill, grid: grid, configuration: c)
+        let threads = c.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let rasterBytes = MemoryPlan.rasterizationBytes(grid: grid, points: layout.pixels, parameters: c.rasterization)
+        let workers = max(1, min(threads, (c.memoryLimit - MemoryPlan.baselineBytes - GDALBlockCache.bytes) / max(1, rasterBytes)))
+        return try writeOutputs(spill: spill, grid: grid, configuration: c, workers: workers)
     }
 }

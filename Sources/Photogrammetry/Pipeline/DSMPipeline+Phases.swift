@@ -22,6 +22,7 @@ extension DSMPipeline {
     }
 
     static func prepare(_ c: DSMConfiguration) throws -> Preparation {
+        boundBlockCache(budget: c.memoryLimit)
         var reference = try StereoImage.load(c.reference, model: c.referenceRPC)
         var secondaries = try c.secondaryImages.map { try StereoImage.load($0.path, model: $0.rpc) }
         var geometry = try StereoGeometry.compute(reference: reference, secondaries: secondaries, heights: c.heights, roi: c.roi)
@@ -86,7 +87,8 @@ extension DSMPipeline {
         return try MemoryPlan.choose(
             limit: c.memoryLimit, tileSize: c.tileSize, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
             points: c.spillsPoints ? 0 : roiPoints,
-            rasterizationBytes: c.spillsPoints ? MemoryPlan.rasterizationBytes(grid: grid, points: roiPoints, parameters: c.rasterization) : 0
+            rasterizationBytes: c.spillsPoints ? MemoryPlan.rasterizationBytes(grid: grid, points: roiPoints, parameters: c.rasterization) : 0,
+            cacheBytes: GDALBlockCache.bytes
         ) { side in
             try MemoryPlan.tileBytes(side: side, reference: reference, secondaries: secondaries, pairROIs: pairROIs,
                                      heights: heights, parameters: c.rectification)

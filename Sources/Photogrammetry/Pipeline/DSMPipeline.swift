@@ -50,17 +50,23 @@ public enum DSMPipeline {
             try TileStore(folder: $0, configuration: c, heights: heights.closedRange,
                           corrections: prep.sparse?.applied.map { [$0.x, $0.y] } ?? [])
         }
-        // The points on disk, binned by output tile after the matching; removed whatever happens.
-        let spill = c.spillsPoints ? try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count) : nil
+        // The points on disk, binned by output tile as the tiles finish; removed whatever happens.
+        let spill = c.spillsPoints
+            ? try PointSpill(besideOutput: c.output, grid: grid, jobs: jobs.count,
+                             streamBins: try rasterizationTiling(grid: grid, parameters: c.rasterization),
+                             keepsChunks: c.pointCloud != nil)
+            : nil
         defer { spill?.remove() }
         let workers = max(1, min(plan.workers, jobs.count))
+        let matchingStart = Date()
         let parts = try matchTiles(jobs, workers: workers, reference: reference, secondaries: secondaries,
                                    configuration: c, store: store, spill: spill,
                                    start: start, progress: progress, isCancelled: isCancelled)
 
         let count = parts.reduce(0) { $0 + $1.count }
         guard count > 0 else { throw DSMPipelineError.noPoints(roi: roi) }
-        let dsm = try spill.map { try Self.writeOutputs(spill: $0, grid: grid, configuration: c) }
+        let writeStart = Date()
+        let dsm = try spill.map { try Self.writeOutputs(spill: $0, grid: grid, configuration: c, workers: plan.rasterWorkers) }
             ?? Self.writeOutputs(parts: parts, pairs: jobs.map(\.pair), grid: grid, configuration: c)
         if let texture = c.orthoTexture {
             try writeOrthoTexture(reference: reference, dsm: c.output, grid: grid, datum: c.datum, to: texture)
@@ -74,6 +80,7 @@ public enum DSMPipeline {
                                    + "the range (%@) may be too narrow", rejectedHeight, 100 * Double(rejectedHeight) / Double(matched),
                                    prep.heights.source))
         }
+        let end = Date()
         var perPair = [Int](repeating: 0, count: secondaries.count)
         for (job, part) in zip(jobs, parts) { perPair[job.pair] += part.count }
         return DSMRunSummary(
@@ -86,8 +93,9 @@ public enum DSMPipeline {
             roiPixels: geometry.pairs.reduce(0) { $0 + $1.roi.pixelCount }, matchedPixels: parts.reduce(0) { $0 + $1.matched }, points: count,
             rejectedResidual: parts.reduce(0) { $0 + $1.rejectedResidual },
             rejectedHeight: parts.reduce(0) { $0 + $1.rejectedHeight },
-            dsm: dsm, seconds: Date().timeIntervalSince(start), sparse: prep.sparse, heightSource: prep.heights.source,
-            warnings: warnings)
+            dsm: dsm, seconds: end.timeIntervalSince(start),
+            phaseSeconds: (matchingStart.timeIntervalSince(start), writeStart.timeIntervalSince(matchingStart), end.timeIntervalSince(writeStart)),
+            sparse: prep.sparse, heightSource: prep.heights.source, warnings: warnings)
     }
 
     /// Recomputes, in parallel, the tiles whose row offset could not be measured, applying the

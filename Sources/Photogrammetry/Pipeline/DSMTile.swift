@@ -80,13 +80,16 @@ extension DSMPipeline {
         var rect = try TileRectification.compute(reference: reference, secondary: secondary, tile: tile, heights: heights,
                                                  parameters: c.rectification)
         var pair = try rect.resample()
-        // ±3 rows first (cheap; the usual Pléiades pointing error is below a pixel), then the
-        // configured search when too few patches matched (patches at the search's edge are rejected).
+        // ±3 rows first (cheap; the usual Pléiades pointing error is below a pixel), ±1 when the
+        // sparse analysis has corrected the pointing already (what is left is a residual of a
+        // tenth of a pixel; ±1 costs 3/7 of ±3), then the configured search when too few patches
+        // matched (patches at the search's edge are rejected).
         func rowOffset(_ rows: Int) -> RowOffsetEstimate? {
             estimateRowOffset(left: pair.left, right: pair.right, disparities: rect.disparities, searchRows: rows, step: c.rowOffsetStep)
         }
         if c.correctRowOffset {
-            let measured = rowOffset(min(3, c.rowOffsetSearch)) ?? (c.rowOffsetSearch > 3 ? rowOffset(c.rowOffsetSearch) : nil)
+            let first = min(c.sparse.enabled ? 1 : 3, c.rowOffsetSearch)
+            let measured = rowOffset(first) ?? (c.rowOffsetSearch > first ? rowOffset(c.rowOffsetSearch) : nil)
             if let offset = measured?.offset ?? fallbackRowOffset {
                 rect = rect.correctingRowOffset(offset)
                 pair.right = try rect.resampleRight()  // the left map is unchanged
@@ -100,7 +103,8 @@ extension DSMPipeline {
         // The row correction moves the right points off the RPC epipolar geometry by the pointing
         // error, shared by the two rays: |offset| / 2 px each, on top of the matching error.
         let residualLimit = c.maxResidual + abs(out.rowOffset ?? 0) / 2
-        // One observation array for the tile, its points updated in place (no model copies).
+        // The matches' ground points: through the checked lattice approximation, or exactly.
+        let lattice = c.triangulationTolerance.map { TriangulationLattice(rectification: rect, tolerance: $0) }
         var views = [RPCObservation(model: reference.model, column: 0, row: 0),
                      RPCObservation(model: secondary.model, column: 0, row: 0)]
         for j in 0..<rect.height {
@@ -111,9 +115,17 @@ extension DSMPipeline {
                 // Each reference pixel belongs to one tile: no point twice, none lost at seams.
                 guard tile.contains(x: Int(s.reference.x.rounded()), y: Int(s.reference.y.rounded())) else { continue }
                 out.matched += 1
-                (views[0].column, views[0].row) = (s.reference.x, s.reference.y)
-                (views[1].column, views[1].row) = (s.secondary.x, s.secondary.y)
-                guard let g = try? RPCModel.triangulate(views), (g.residuals.max() ?? .infinity) <= residualLimit else {
+                let g: TriangulationLattice.Point?
+                if let lattice {
+                    g = lattice.point(x: Double(i), y: Double(j), disparity: Double(d))
+                } else {
+                    (views[0].column, views[0].row) = (s.reference.x, s.reference.y)
+                    (views[1].column, views[1].row) = (s.secondary.x, s.secondary.y)
+                    g = (try? RPCModel.triangulate(views)).map {
+                        .init(longitude: $0.longitude, latitude: $0.latitude, height: $0.height, residual: $0.residuals.max() ?? .infinity)
+                    }
+                }
+                guard let g, g.residual <= residualLimit else {
                     out.rejectedResidual += 1
                     continue
                 }

@@ -6,9 +6,10 @@ import Raster
 /// and the rasterisation phase:
 ///
 ///     max(baseline + pointBytes · points + workers · tileBytes(tile side),
-///         baseline + rasterizationBytes)
+///         baseline + rasterWorkers · rasterizationBytes)
 ///
-/// - baseline: the process, GDAL's block cache and the images' models (`baselineBytes`);
+/// - baseline: the process and the images' models (`baselineBytes`), plus GDAL's block cache
+///   (`cacheBytes`: the process's cap, which `dsm-run` and the worker set from their budget);
 /// - the points: with the in-memory path every pixel of the pairs' ROIs may give one, held
 ///   until the rasterisation (`pointBytes` each: the tile's lon/lat/h/confidence, the projected
 ///   cloud, the rasteriser's buckets); 0 with the out-of-core path (`PointSpill`), where each
@@ -18,10 +19,13 @@ import Raster
 ///   rectified tile with its margins and disparity range) plus the rectified images and maps.
 ///
 /// The tile side is the configured one, halved (down to `minimumTile`) until one tile fits;
-/// then as many workers as fit, at most the threads asked for.
+/// then as many workers as fit, at most the threads asked for; the output tiles are rasterised
+/// by as many workers as fit likewise (`rasterWorkers`).
 struct MemoryPlan: Sendable, Equatable {
     var tileSize: Int
     var workers: Int
+    /// Output tiles rasterised at once after the matching.
+    var rasterWorkers = 1
     /// The model's peak for this plan, bytes.
     var estimatedBytes: Int
 
@@ -50,13 +54,17 @@ struct MemoryPlan: Sendable, Equatable {
     ///     (`rasterizationBytes(grid:points:parameters:)` for the out-of-core path; 0 when it is
     ///     counted in `points`).
     static func choose(
-        limit: Int, tileSize: Int, threads: Int, points: Int, rasterizationBytes: Int = 0, tileBytes: (Int) throws -> Int
+        limit: Int, tileSize: Int, threads: Int, points: Int, rasterizationBytes: Int = 0, cacheBytes: Int = 0,
+        tileBytes: (Int) throws -> Int
     ) throws -> MemoryPlan {
-        let rasterPeak = baselineBytes + rasterizationBytes
-        guard rasterPeak <= limit else {
+        let baselineBytes = Self.baselineBytes + cacheBytes
+        let rasterWorkers = rasterizationBytes > 0 ? max(1, min(threads, (limit - baselineBytes) / rasterizationBytes)) : 1
+        let rasterPeak = baselineBytes + rasterWorkers * rasterizationBytes
+        guard baselineBytes + rasterizationBytes <= limit else {
             throw DSMPipelineError.invalidConfiguration(
                 "a memory limit of \(megabytes(limit)) is too small: rasterising one DSM output tile needs about "
-                    + "\(megabytes(rasterPeak)); raise --memory")
+                    + "\(megabytes(baselineBytes + rasterizationBytes)) (GDAL's block cache of \(megabytes(cacheBytes)) included); "
+                    + "raise --memory")
         }
         let fixed = baselineBytes + pointBytes * points
         var side = tileSize
@@ -65,7 +73,8 @@ struct MemoryPlan: Sendable, Equatable {
             let room = limit - fixed
             if room >= perTile {
                 let workers = max(1, min(threads, room / perTile))
-                return MemoryPlan(tileSize: side, workers: workers, estimatedBytes: max(fixed + workers * perTile, rasterPeak))
+                return MemoryPlan(tileSize: side, workers: workers, rasterWorkers: rasterWorkers,
+                                  estimatedBytes: max(fixed + workers * perTile, rasterPeak))
             }
             guard side / 2 >= minimumTile else {
                 throw DSMPipelineError.invalidConfiguration(
@@ -115,4 +124,14 @@ public func parseMemorySize(_ text: String) -> Int? {
     if number.hasSuffix("I") || number.hasSuffix("B") { return nil }
     guard let v = Double(number), v.isFinite, v > 0, v * factor < 9e18 else { return nil }
     return Int(v * factor)
+}
+
+extension DSMPipeline {
+    /// Caps GDAL's block cache (`GDALBlockCache`, process-wide; only ever lowered) for runs of
+    /// `budget` bytes each: 256 MiB, or an eighth of the budget when that is less (unless
+    /// GDAL_CACHEMAX is set). The memory plan counts the cap, so a run's budget includes it; the
+    /// pipeline's entry points call this, so a library user gets a bounded run too.
+    public static func boundBlockCache(budget: Int?) {
+        GDALBlockCache.bound(toAtMost: min(256 << 20, (budget ?? .max) / 8))
+    }
 }

@@ -9,9 +9,13 @@ import Synchronization
 /// - `points.bin`: each matching tile's points, projected to the DSM grid's CRS, appended as one
 ///   chunk when the tile finishes (`append`, any thread); a table (job → offset, count, pair)
 ///   stays in memory, so a recomputed tile (`redoWithPairRowOffset`) replaces its chunk;
-/// - `bin-K.bin`: after the matching, the points sorted by DSM output tile (`binByTile`): a
-///   point goes to every tile whose padded window (core plus the hole-filling halo) holds its
-///   cell, so rasterising tile K reads only bin K.
+/// - `bin-K.bin`: the points sorted by DSM output tile: a point goes to every tile whose padded
+///   window (core plus the hole-filling halo) holds its cell, so rasterising tile K reads only
+///   bin K. Streamed (`streamBins` given): each matching tile's points are appended to the bins
+///   as the tile finishes, one segment per job and bin, and `points.bin` is kept only when the
+///   chunks are read back (`keepsChunks`: the LAS file, a fan-out part's export); else sorted
+///   after the matching from `points.bin` (`binByTile`). A bin's file is removed once its tile
+///   is rasterised (`dropBin`), so the folder shrinks to the tiles still open.
 ///
 /// Both are records of 28 bytes (x, y, z as Float64; the matcher's confidence as Float32,
 /// native byte order). Chunks are read back in job order and points in their tile's order,
@@ -36,14 +40,40 @@ final class PointSpill: @unchecked Sendable {
     private let state = Mutex<(chunks: [Chunk?], end: UInt64)>(([], 0))
     private let writeLock = Mutex<Void>(())
     private(set) var tiling: Tiling?
+    /// Whether `points.bin` holds the chunks (else only their counts are kept).
+    let keepsChunks: Bool
+
+    /// A job's points in one bin's file: `generation` is the job's append number, so a job
+    /// appended again (a redone tile) supersedes its earlier segments.
+    struct Segment: Sendable {
+        var job: Int
+        var generation: Int
+        var offset: UInt64
+        var count: Int
+    }
+
+    /// The streamed bins: each bin's segments and file end, each job's last generation.
+    private let bins = Mutex<(segments: [[Segment]], ends: [UInt64], generations: [Int])>(([], [], []))
 
     /// Creates the folder `.<output name>.points-PID-START-RANDOM` beside `output` (see `Staging`;
     /// those of dead runs are removed first).
     /// - Throws: `DSMPipelineError.invalidConfiguration` when it cannot be created.
-    init(besideOutput output: String, grid: DSMGrid, jobs: Int) throws {
+    /// - Parameters:
+    ///   - streamBins: the output tiling the points are binned by as they come; nil: after
+    ///     the matching (`binByTile`).
+    ///   - keepsChunks: keep every job's points in `points.bin` too (needed by `read`,
+    ///     `export` and `binByTile`).
+    init(besideOutput output: String, grid: DSMGrid, jobs: Int, streamBins: Tiling? = nil, keepsChunks: Bool = true) throws {
+        precondition(streamBins != nil || keepsChunks, "without streamed bins the chunks must be kept")
         Staging.removeStale(besideOutput: output)
         folder = Staging.name(besideOutput: output, tag: "points")
         self.grid = grid
+        self.keepsChunks = keepsChunks
+        tiling = streamBins
+        if let streamBins {
+            bins.withLock { $0 = (Array(repeating: [], count: streamBins.count), Array(repeating: 0, count: streamBins.count),
+                                  Array(repeating: 0, count: jobs)) }
+        }
         Staging.register(folder)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
@@ -71,6 +101,11 @@ final class PointSpill: @unchecked Sendable {
     /// Appends job `job`'s points (already in the grid's CRS) as its chunk, replacing any
     /// earlier chunk of that job. Thread-safe.
     func append(job: Int, pair: Int, x: [Double], y: [Double], z: [Double], confidences: [Float]) throws {
+        if let tiling, isStreaming { try stream(job: job, tiling: tiling, x: x, y: y, z: z, confidences: confidences) }
+        guard keepsChunks else {
+            state.withLock { $0.chunks[job] = Chunk(offset: 0, count: x.count, pair: pair) }
+            return
+        }
         let bytes = Self.encode(x: x, y: y, z: z, confidences: confidences)
         let offset = try writeLock.withLock { _ -> UInt64 in
             let offset = state.withLock { $0.end }
@@ -115,6 +150,11 @@ final class PointSpill: @unchecked Sendable {
     /// - Complexity: O(n · b) time for n points, b ≤ 4 bins a point (1 unless it lies in a halo);
     ///   memory: one chunk plus `binBufferBytes` of write buffers.
     func binByTile(_ tiling: Tiling) throws {
+        if isStreaming {
+            precondition(tiling.count == self.tiling?.count && tiling.tileWidth == self.tiling?.tileWidth
+                         && tiling.halo == self.tiling?.halo, "binByTile: the bins are streamed on another tiling")
+            return
+        }
         do { try writeBins(tiling) } catch let error as DSMPipelineError { throw error } catch {
             // Foundation's file errors (a full disk) named in the run's terms, not as NSError dumps.
             throw DSMPipelineError.invalidConfiguration("cannot write the temporary point bins in \(folder): \(error.localizedDescription)")
@@ -161,14 +201,111 @@ final class PointSpill: @unchecked Sendable {
         for t in 0..<bins { try flush(t) }
     }
 
-    /// The points of tile `t`'s bin (after `binByTile`): x, y, z = height, and the confidences.
+    /// The points of tile `t`'s bin (after `binByTile`, or streamed): x, y, z = height, and the
+    /// confidences, in job order (a streamed bin's segments sorted by job, each job's last
+    /// generation only).
     func bin(_ t: Int) throws -> (cloud: PointCloud, confidences: [Float]) {
+        var segments: [Segment]? = nil
+        if isStreaming {
+            segments = bins.withLock { b in b.segments[t].filter { $0.generation == b.generations[$0.job] } }
+            segments!.sort { ($0.job, $0.offset) < ($1.job, $1.offset) }
+            if segments!.isEmpty { return (PointCloud(x: [], y: [], z: [], epsg: grid.epsg), []) }
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: binPath(t))) } catch {
             throw DSMPipelineError.invalidConfiguration("cannot read the temporary point bin \(binPath(t)): \(error.localizedDescription)")
         }
-        let p = Self.decode(data)
-        return (PointCloud(x: p.x, y: p.y, z: p.z, epsg: grid.epsg), p.confidences)
+        guard let segments else {
+            let p = Self.decode(data)
+            return (PointCloud(x: p.x, y: p.y, z: p.z, epsg: grid.epsg), p.confidences)
+        }
+        var x: [Double] = [], y: [Double] = [], z: [Double] = [], confidences: [Float] = []
+        let total = segments.reduce(0) { $0 + $1.count }
+        x.reserveCapacity(total); y.reserveCapacity(total); z.reserveCapacity(total); confidences.reserveCapacity(total)
+        for segment in segments {
+            let start = Int(segment.offset), end = start + segment.count * Self.recordBytes
+            guard end <= data.count else {
+                throw DSMPipelineError.invalidConfiguration("the temporary point bin \(binPath(t)) is truncated")
+            }
+            let p = Self.decode(data[start..<end])
+            x += p.x; y += p.y; z += p.z; confidences += p.confidences
+        }
+        return (PointCloud(x: x, y: y, z: z, epsg: grid.epsg), confidences)
+    }
+
+    /// Removes tile `t`'s bin file (its tile is rasterised): the spill shrinks as tiles close.
+    func dropBin(_ t: Int) {
+        try? FileManager.default.removeItem(atPath: binPath(t))
+    }
+
+    /// Whether the bins are streamed (`init`'s `streamBins`).
+    var isStreaming: Bool { bins.withLock { !$0.ends.isEmpty } }
+
+    /// Marks job `job` as having no points now: its earlier segments no longer count.
+    func clearJob(_ job: Int) {
+        bins.withLock { if !$0.generations.isEmpty { $0.generations[job] += 1 } }
+    }
+
+    /// Appends job `job`'s points to the bins whose padded windows hold them, one segment per
+    /// bin, superseding the job's earlier segments. Serialised: one job's segments at a time.
+    private func stream(job: Int, tiling: Tiling, x: [Double], y: [Double], z: [Double], confidences: [Float]) throws {
+        // Two passes: each point's bins counted, then its records stored at their place in one
+        // exact-size buffer per bin (no per-point allocation or hashing).
+        let halo = tiling.halo, tw = tiling.tileWidth, th = tiling.tileHeight
+        let w = Double(grid.width), h = Double(grid.height)
+        var counts = [Int](repeating: 0, count: tiling.count)
+        func forEachBin(_ i: Int, _ body: (Int) -> Void) {
+            let cd = grid.column(x: x[i]), rd = grid.row(y: y[i])
+            guard cd >= 0, cd < w, rd >= 0, rd < h else { return }
+            let c = Int(cd), r = Int(rd)
+            let j0 = max(0, (c - halo) / tw), j1 = min(tiling.columns - 1, (c + halo) / tw)
+            let i0 = max(0, (r - halo) / th), i1 = min(tiling.rows - 1, (r + halo) / th)
+            for row in i0...i1 {
+                for column in j0...j1 { body(row * tiling.columns + column) }
+            }
+        }
+        for i in x.indices { forEachBin(i) { counts[$0] += 1 } }
+        var buffers: [(bin: Int, bytes: [UInt8])] = []
+        var slot = [Int](repeating: -1, count: tiling.count)
+        for t in counts.indices where counts[t] > 0 {
+            slot[t] = buffers.count
+            buffers.append((t, [UInt8](repeating: 0, count: counts[t] * Self.recordBytes)))
+        }
+        var filled = [Int](repeating: 0, count: tiling.count)
+        for i in x.indices {
+            forEachBin(i) { t in
+                let o = filled[t] * Self.recordBytes
+                filled[t] += 1
+                buffers[slot[t]].bytes.withUnsafeMutableBytes { raw in
+                    raw.storeBytes(of: x[i], toByteOffset: o, as: Double.self)
+                    raw.storeBytes(of: y[i], toByteOffset: o + 8, as: Double.self)
+                    raw.storeBytes(of: z[i], toByteOffset: o + 16, as: Double.self)
+                    raw.storeBytes(of: confidences[i], toByteOffset: o + 24, as: Float.self)
+                }
+            }
+        }
+        try bins.withLock { b in
+            b.generations[job] += 1
+            let generation = b.generations[job]
+            for (t, bytes) in buffers {
+                let path = binPath(t)
+                if b.ends[t] == 0, !FileManager.default.createFile(atPath: path, contents: nil) {
+                    throw DSMPipelineError.invalidConfiguration("cannot create the temporary point bin \(path)")
+                }
+                guard let handle = FileHandle(forWritingAtPath: path) else {
+                    throw DSMPipelineError.invalidConfiguration("cannot open the temporary point bin \(path)")
+                }
+                defer { try? handle.close() }
+                do {
+                    try handle.seek(toOffset: b.ends[t])
+                    try handle.write(contentsOf: bytes)
+                } catch {
+                    throw DSMPipelineError.invalidConfiguration("cannot write the temporary point bin \(path): \(error.localizedDescription)")
+                }
+                b.segments[t].append(Segment(job: job, generation: generation, offset: b.ends[t], count: bytes.count / Self.recordBytes))
+                b.ends[t] += UInt64(bytes.count)
+            }
+        }
     }
 
     private func binPath(_ t: Int) -> String { (folder as NSString).appendingPathComponent("bin-\(t).bin") }
@@ -210,8 +347,9 @@ extension PointSpill {
     func keep(_ points: TilePoints, job: Int, pair: Int) throws -> TilePoints {
         if points.count == 0 {
             state.withLock { $0.chunks[job] = nil }  // a recomputed tile without points drops its first ones
+            clearJob(job)
         } else {
-            let projected = try PointCloud.projecting(longitudes: points.longitudes, latitudes: points.latitudes,
+            let projected = try PointCloud.projectingTile(longitudes: points.longitudes, latitudes: points.latitudes,
                                                       heights: points.heights, epsg: grid.epsg)
             try append(job: job, pair: pair, x: projected.x, y: projected.y, z: projected.z, confidences: points.confidences)
         }

@@ -31,8 +31,9 @@ struct TileStore: Sendable {
             c.reference, c.referenceRPC ?? "", c.secondaryImages.map { "\($0.path)|\($0.rpc ?? "")" }.joined(separator: ";"),
             "\(heights)", "\(corrections)", "\(c.matching)", "\(c.rectification)", "\(c.correctRowOffset)", "\(c.rowOffsetStep)",
             "\(c.rowOffsetSearch)", "\(c.maxResidual)", "\(c.heightTolerance)",
-        ].joined(separator: "\n")
-        fingerprint = fnv1a(settings)
+        ] + (c.triangulationTolerance.map { ["triangulation \($0)"] } ?? [])  // exact: the fingerprint of earlier stores
+        let fingerprintText = settings.joined(separator: "\n")
+        fingerprint = fnv1a(fingerprintText)
     }
 
     func path(of job: TileJob) -> String {
