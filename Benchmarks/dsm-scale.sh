@@ -10,21 +10,23 @@
 # the ratios compare the two on the same machine state.
 #
 #   Benchmarks/dsm-scale.sh [SIZE ...]          (default: 2000 4000 8000 16000)
-#   env: RESULTS (folder, default Benchmarks/results), SCENES (folder for the rendered pairs,
+#   env: RESULTS, SCRATCH_PATH, SWIFT (Benchmarks/README.md, Conventions), SCENES (folder for the rendered pairs,
 #        kept between runs; default .build-scale), BIN (dsm-run to measure; default: a release
 #        build made here), PEER_BIN (optional), DSM_ARGS (extra dsm options for both).
 # Writes $RESULTS/dsm-scale.md (table), $RESULTS/dsm-scale.csv, and $RESULTS/dsm-scale.png when
 # python3 has matplotlib.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-RESULTS="${RESULTS:-Benchmarks/results}"
+# shellcheck source=lib/measure.sh
+source "$(dirname "$0")/lib/measure.sh"
+cd "$BENCH_ROOT"
+SCRATCH_PATH=${SCRATCH_PATH:-.build}
 SCENES="${SCENES:-.build-scale}"
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(2000 4000 8000 16000)
 read -r -a EXTRA <<< "${DSM_ARGS:-}"
 if [ -z "${BIN:-}" ]; then
-  swift build -c release --product dsm-run
-  BIN=.build/release/dsm-run
+  "$SWIFT" build -c release --scratch-path "$SCRATCH_PATH" --product dsm-run
+  BIN=$SCRATCH_PATH/release/dsm-run
 fi
 mkdir -p "$RESULTS" "$SCENES"
 CSV="$RESULTS/dsm-scale.csv"

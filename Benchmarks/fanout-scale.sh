@@ -11,21 +11,23 @@
 #   env: SIZE (default 4000), SCENES (default .build-scale), SPLIT (reference pixels a part,
 #        default 4 tiles of 1024), QUEUE (postgres://... URL; default: a SQLite folder in a
 #        temporary directory), BIN / DSM_BIN (pipeline-worker / dsm-run; default: release builds
-#        made here), RESULTS (default Benchmarks/results).
+#        made here in SCRATCH_PATH), RESULTS, SWIFT (Benchmarks/README.md, Conventions).
 # Writes $RESULTS/fanout-scale.md.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=lib/measure.sh
+source "$(dirname "$0")/lib/measure.sh"
+cd "$BENCH_ROOT"
+SCRATCH_PATH=${SCRATCH_PATH:-.build}
 SIZE=${SIZE:-4000}
 SCENES=${SCENES:-.build-scale}
 SPLIT=${SPLIT:-4194304}
-RESULTS=${RESULTS:-Benchmarks/results}
 COUNTS=("$@")
 [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(1 2 4)
 if [ -z "${BIN:-}" ] || [ -z "${DSM_BIN:-}" ]; then
-  swift build -c release --product pipeline-worker
-  swift build -c release --product dsm-run
-  BIN=${BIN:-.build/release/pipeline-worker}
-  DSM_BIN=${DSM_BIN:-.build/release/dsm-run}
+  "$SWIFT" build -c release --scratch-path "$SCRATCH_PATH" --product pipeline-worker
+  "$SWIFT" build -c release --scratch-path "$SCRATCH_PATH" --product dsm-run
+  BIN=${BIN:-$SCRATCH_PATH/release/pipeline-worker}
+  DSM_BIN=${DSM_BIN:-$SCRATCH_PATH/release/dsm-run}
 fi
 SCENE="$SCENES/s$SIZE"
 [ -f "$SCENE/right.tif" ] || "$DSM_BIN" synthetic-scene render --size "$SIZE" "$SCENE" > /dev/null

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Photogrammetry
+import Raster
 
 @main
 struct DSMRun: ParsableCommand {
@@ -40,9 +41,10 @@ struct DSMRun: ParsableCommand {
     }
 }
 
-/// Caps GDAL's block cache (`GDALBlockCache`) at 256 MiB, or an eighth of `budget` when that
-/// is less, unless GDAL_CACHEMAX is set; the DSM's memory plan counts it. 256 MiB costs no speed
-/// where tiles are read and written once, in order (measured: `dsm-run ortho`, `dsm-run match`).
+/// Caps GDAL's block cache (`GDALBlockCache`): for a DSM run, within its `--memory` budget as
+/// the pipeline plans it (`DSMPipeline.boundBlockCache`); for the other commands (no budget) at
+/// 256 MiB unless GDAL_CACHEMAX is set, which costs no speed where tiles are read and written
+/// once, in order (measured: `dsm-run ortho`, `dsm-run match`).
 func boundGDALBlockCache(budget: Int? = nil) {
-    DSMPipeline.boundBlockCache(budget: budget)
+    if let budget { DSMPipeline.boundBlockCache(budget: budget) } else { GDALBlockCache.bound(toAtMost: 256 << 20) }
 }

@@ -128,10 +128,13 @@ public func parseMemorySize(_ text: String) -> Int? {
 
 extension DSMPipeline {
     /// Caps GDAL's block cache (`GDALBlockCache`, process-wide; only ever lowered) for runs of
-    /// `budget` bytes each: 256 MiB, or an eighth of the budget when that is less (unless
-    /// GDAL_CACHEMAX is set). The memory plan counts the cap, so a run's budget includes it; the
-    /// pipeline's entry points call this, so a library user gets a bounded run too.
+    /// `budget` bytes each: 64 MiB, or a sixteenth of the budget when that is less (unless
+    /// GDAL_CACHEMAX is set). The tiles read their input blocks and write whole output blocks
+    /// once, so a larger cache only holds dirty output blocks longer and makes the peak grow with
+    /// the scene until it is full (`Benchmarks/results/dsm-scale.md`). The memory plan counts
+    /// the cap, so a run's budget includes it; the pipeline's entry points call this, so a
+    /// library user gets a bounded run too.
     public static func boundBlockCache(budget: Int?) {
-        GDALBlockCache.bound(toAtMost: min(256 << 20, (budget ?? .max) / 8))
+        GDALBlockCache.bound(toAtMost: min(64 << 20, (budget ?? .max) / 16))
     }
 }
