@@ -24,7 +24,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public var description: String { "\(status.code) \(title): \(detail)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = jsonResponse(["type": type, "title": title, "status": Int(status.code), "detail": detail], status: status)
+        var response = jsonResponse(document: ExceptionDocument(type: type, title: title, status: Int(status.code), detail: detail), status: status)
         response.headers[.contentType] = "application/problem+json"
         for field in headers { response.headers.append(field) }
         return response
@@ -73,7 +73,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     }
 }
 
-/// A JSON response (sorted keys, slashes unescaped) from Foundation values.
+/// A JSON response (sorted keys, slashes unescaped) from Foundation values (the static
+/// documents: process descriptions, OpenAPI); the others are `Encodable` types (`OGCDocuments`).
 func jsonResponse(_ value: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
     let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     var fields = headers

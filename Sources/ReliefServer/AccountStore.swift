@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import ReliefQueue
 
 /// Errors of the account database, with what was asked.
 public enum AccountError: Error, CustomStringConvertible, Sendable {
@@ -35,225 +35,88 @@ public struct JobOwnership: Sendable, Equatable {
     public var charge: Charge
 }
 
-/// Accounts, entities with their quotas, and the job -> owner mapping, in tables of their own
-/// (`relief_entities`, `relief_users`, `relief_job_owners`) beside the queue's, in the queue's
-/// SQLite file (`queue.sqlite` in the data folder) or any other SQLite file.
-public final class AccountStore: Sendable {
-    let pool: DatabasePool
-    public let path: String
+/// An entity's quota and what is used or reserved of it (km²).
+public struct QuotaTotals: Sendable, Equatable {
+    public var quotaKm2: Double
+    public var usedKm2: Double
+    /// Areas of jobs not settled yet (in flight, or finished since the last settlement).
+    public var reservedKm2: Double
+    public var reservedJobs: Int
+    public var remainingKm2: Double { quotaKm2 - usedKm2 - reservedKm2 }
+}
 
-    /// Opens (and creates the tables of) the store in `folder/queue.sqlite`.
-    public convenience init(folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try self.init(path: (folder as NSString).appendingPathComponent("queue.sqlite"))
-    }
+/// `Idempotency-Key` record: per user, a key names the job its first submission made and the
+/// SHA-256 of that submission's body, so that a retried POST returns the same job and a key
+/// reused with another body is refused.
+public struct IdempotentSubmission: Sendable, Equatable {
+    public var jobID: Int64
+    public var bodySHA256: String
+}
 
-    public init(path: String) throws {
-        self.path = path
-        var config = Configuration()
-        config.busyMode = .timeout(30)
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS relief_entities (
-                        name TEXT PRIMARY KEY, quota_km2 REAL NOT NULL, used_km2 REAL NOT NULL DEFAULT 0, created REAL NOT NULL);
-                    CREATE TABLE IF NOT EXISTS relief_users (
-                        name TEXT PRIMARY KEY, entity TEXT NOT NULL REFERENCES relief_entities(name), role TEXT NOT NULL,
-                        token_sha256 TEXT NOT NULL UNIQUE, revoked INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL);
-                    CREATE TABLE IF NOT EXISTS relief_job_owners (
-                        job_id INTEGER PRIMARY KEY, user TEXT NOT NULL, entity TEXT NOT NULL, process TEXT NOT NULL,
-                        area_km2 REAL NOT NULL, footprint TEXT NOT NULL, charge TEXT NOT NULL, created REAL NOT NULL);
-                    CREATE INDEX IF NOT EXISTS relief_job_owners_entity ON relief_job_owners(entity, charge);
-                    CREATE TABLE IF NOT EXISTS relief_idempotency (
-                        user TEXT NOT NULL, key TEXT NOT NULL, body_sha256 TEXT NOT NULL, job_id INTEGER NOT NULL, created REAL NOT NULL,
-                        PRIMARY KEY (user, key));
-                    CREATE TABLE IF NOT EXISTS relief_dismissed (job_id INTEGER PRIMARY KEY, at REAL NOT NULL);
-                    """)
-            }
-        } catch {
-            throw AccountError.database(operation: "open \(path)", underlying: "\(error)")
-        }
-    }
+/// What a charged submission did.
+public enum ChargedSubmission: Sendable {
+    /// The job was queued and its area reserved, in one transaction.
+    case created(Job, JobOwnership)
+    /// The user's idempotency key names a live (not dismissed) job already: nothing written.
+    case replayed(IdempotentSubmission)
+    /// The area does not fit what is left: nothing written.
+    case overQuota(QuotaTotals)
+}
 
-    func wrap<T>(_ operation: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as AccountError { throw e } catch {
-            throw AccountError.database(operation: operation, underlying: "\(error)")
-        }
-    }
-
-    // MARK: Entities
-
-    public func addEntity(_ name: String, quotaKm2: Double) throws {
-        guard isValidName(name) else { throw AccountError.invalidName(name) }
-        guard quotaKm2.isFinite, quotaKm2 >= 0 else { throw AccountError.invalidQuota(quotaKm2) }
-        try wrap("add entity \(name)") {
-            try pool.write { db in
-                if try Int.fetchOne(db, sql: "SELECT 1 FROM relief_entities WHERE name = ?", arguments: [name]) != nil {
-                    throw AccountError.alreadyExists("entity '\(name)'")
-                }
-                try db.execute(sql: "INSERT INTO relief_entities (name, quota_km2, created) VALUES (?, ?, ?)",
-                               arguments: [name, quotaKm2, Date().timeIntervalSince1970])
-            }
-        }
-    }
-
-    public func setQuota(entity: String, km2: Double) throws {
-        guard km2.isFinite, km2 >= 0 else { throw AccountError.invalidQuota(km2) }
-        try wrap("set quota of \(entity)") {
-            try pool.write { db in
-                try db.execute(sql: "UPDATE relief_entities SET quota_km2 = ? WHERE name = ?", arguments: [km2, entity])
-                if db.changesCount == 0 { throw AccountError.noSuchEntity(entity) }
-            }
-        }
-    }
-
-    /// (name, quota, used) of every entity.
-    public func entities() throws -> [(name: String, quotaKm2: Double, usedKm2: Double)] {
-        try wrap("list entities") {
-            try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT name, quota_km2, used_km2 FROM relief_entities ORDER BY name").map {
-                    (name: $0["name"], quotaKm2: $0["quota_km2"], usedKm2: $0["used_km2"])
-                }
-            }
-        }
-    }
-
-    // MARK: Users
+/// Accounts, entities with their quotas, job owners and their charges, idempotency keys and
+/// dismissals, in tables of their own (`relief_entities`, `relief_users`, `relief_job_owners`,
+/// `relief_idempotency`, `relief_dismissed`) in the queue's own database: `SQLiteAccountStore`
+/// beside a SQLite queue, `PostgresAccountStore` beside a PostgreSQL one. A submission's job,
+/// its reservation and its key are written in one transaction (`submit`): a crash leaves all
+/// three or none.
+public protocol AccountStore: Sendable {
+    func addEntity(_ name: String, quotaKm2: Double) async throws
+    func setQuota(entity: String, km2: Double) async throws
+    /// (name, quota, used) of every entity, by name.
+    func entities() async throws -> [(name: String, quotaKm2: Double, usedKm2: Double)]
 
     /// Adds a user and returns their token (shown once; only its hash is stored).
-    public func addUser(_ name: String, entity: String, role: Account.Role) throws -> String {
-        guard isValidName(name) else { throw AccountError.invalidName(name) }
-        let token = Token.generate()
-        try wrap("add user \(name)") {
-            try pool.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT 1 FROM relief_entities WHERE name = ?", arguments: [entity]) != nil else {
-                    throw AccountError.noSuchEntity(entity)
-                }
-                if try Int.fetchOne(db, sql: "SELECT 1 FROM relief_users WHERE name = ?", arguments: [name]) != nil {
-                    throw AccountError.alreadyExists("user '\(name)'")
-                }
-                try db.execute(sql: "INSERT INTO relief_users (name, entity, role, token_sha256, created) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [name, entity, role.rawValue, Token.hash(token), Date().timeIntervalSince1970])
-            }
-        }
-        return token
-    }
-
+    func addUser(_ name: String, entity: String, role: Account.Role) async throws -> String
     /// Revokes a user's token: their requests get 401 from then on (jobs stay visible to referents).
-    public func revoke(user: String) throws {
-        try wrap("revoke \(user)") {
-            try pool.write { db in
-                try db.execute(sql: "UPDATE relief_users SET revoked = 1 WHERE name = ?", arguments: [user])
-                if db.changesCount == 0 { throw AccountError.noSuchUser(user) }
-            }
-        }
-    }
-
-    public func users() throws -> [(account: Account, revoked: Bool)] {
-        try wrap("list users") {
-            try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT name, entity, role, revoked FROM relief_users ORDER BY entity, name").map {
-                    (Account(user: $0["name"], entity: $0["entity"], role: Account.Role(rawValue: $0["role"]) ?? .user), ($0["revoked"] as Int) != 0)
-                }
-            }
-        }
-    }
-
+    func revoke(user: String) async throws
+    func users() async throws -> [(account: Account, revoked: Bool)]
     /// The live account of a token, nil when unknown or revoked.
-    public func account(token: String) async throws -> Account? {
-        let hash = Token.hash(token)
-        do {
-            return try await pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT name, entity, role FROM relief_users WHERE token_sha256 = ? AND revoked = 0",
-                                                 arguments: [hash]) else { return nil }
-                return Account(user: row["name"], entity: row["entity"], role: Account.Role(rawValue: row["role"]) ?? .user)
-            }
-        } catch { throw AccountError.database(operation: "look up token", underlying: "\(error)") }
-    }
+    func account(token: String) async throws -> Account?
 
-    // MARK: Jobs and quota
-
-    public func quota(entity: String) async throws -> (quotaKm2: Double, usedKm2: Double, reserved: [JobOwnership]) {
-        do {
-            return try await pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT quota_km2, used_km2 FROM relief_entities WHERE name = ?", arguments: [entity]) else {
-                    throw AccountError.noSuchEntity(entity)
-                }
-                let reserved = try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE entity = ? AND charge = 'reserved'",
-                                                arguments: [entity]).map(Self.ownership)
-                return (row["quota_km2"], row["used_km2"], reserved)
-            }
-        } catch let e as AccountError { throw e } catch { throw AccountError.database(operation: "read quota of \(entity)", underlying: "\(error)") }
-    }
-
+    /// Quota, use, and the reserved jobs of an entity.
+    func quota(entity: String) async throws -> (quotaKm2: Double, usedKm2: Double, reserved: [JobOwnership])
     /// Quota, use, and the sum and count of reservations, in one query (no job is settled).
-    public func quotaTotals(entity: String) async throws -> (quotaKm2: Double, usedKm2: Double, reservedKm2: Double, reservedJobs: Int) {
-        do {
-            return try await pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT quota_km2, used_km2,
-                           (SELECT COALESCE(SUM(area_km2), 0) FROM relief_job_owners WHERE entity = e.name AND charge = 'reserved') AS reserved,
-                           (SELECT COUNT(*) FROM relief_job_owners WHERE entity = e.name AND charge = 'reserved') AS n
-                    FROM relief_entities e WHERE name = ?
-                    """, arguments: [entity]) else { throw AccountError.noSuchEntity(entity) }
-                return (row["quota_km2"], row["used_km2"], row["reserved"], row["n"])
-            }
-        } catch let e as AccountError { throw e } catch { throw AccountError.database(operation: "read quota of \(entity)", underlying: "\(error)") }
-    }
+    func quotaTotals(entity: String) async throws -> QuotaTotals
 
-    public func record(_ o: JobOwnership) async throws {
-        do {
-            try await pool.write { db in
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO relief_job_owners (job_id, user, entity, process, area_km2, footprint, charge, created)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [o.jobID, o.user, o.entity, o.process, o.areaKm2, o.footprint, o.charge.rawValue, Date().timeIntervalSince1970])
-            }
-        } catch { throw AccountError.database(operation: "record owner of job \(o.jobID)", underlying: "\(error)") }
-    }
+    /// In one transaction: the user's live job for `key` if there is one (`replayed`); else the
+    /// entity's totals locked and checked against `owner.areaKm2` (`overQuota`); else `job`
+    /// queued, `owner` recorded with its id, reserved, and `key` recorded.
+    func submit(_ job: NewJob, owner: JobOwnership, key: String?, bodySHA256: String) async throws -> ChargedSubmission
 
     /// Settles a reserved job: `charged` adds its area to the entity's use (once), `released` frees it.
-    public func settle(jobID: Int64, as charge: JobOwnership.Charge) async throws {
-        do {
-            try await pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT entity, area_km2 FROM relief_job_owners WHERE job_id = ? AND charge = 'reserved'",
-                                                 arguments: [jobID]) else { return }
-                try db.execute(sql: "UPDATE relief_job_owners SET charge = ? WHERE job_id = ?", arguments: [charge.rawValue, jobID])
-                if charge == .charged {
-                    try db.execute(sql: "UPDATE relief_entities SET used_km2 = used_km2 + ? WHERE name = ?",
-                                   arguments: [row["area_km2"] as Double, row["entity"] as String])
-                }
-            }
-        } catch { throw AccountError.database(operation: "settle job \(jobID)", underlying: "\(error)") }
-    }
+    func settle(jobID: Int64, as charge: JobOwnership.Charge) async throws
+    /// The owner of a job not dismissed.
+    func owner(jobID: Int64) async throws -> JobOwnership?
+    /// The jobs an account sees, newest first: its own, or its entity's for a referent; dismissed ones left out.
+    func jobs(visibleTo account: Account, limit: Int, offset: Int) async throws -> [JobOwnership]
 
-    public func owner(jobID: Int64) async throws -> JobOwnership? {
-        do {
-            return try await pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM relief_job_owners WHERE job_id = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed)",
-                                 arguments: [jobID]).map(Self.ownership)
-            }
-        } catch { throw AccountError.database(operation: "read owner of job \(jobID)", underlying: "\(error)") }
-    }
+    /// The user's record of `key`, whether its job was dismissed or not.
+    func submission(user: String, key: String) async throws -> IdempotentSubmission?
+    /// Hides a finished job from its owners (a 404, out of the list); its charge stays as settled.
+    func dismiss(jobID: Int64) async throws
+}
 
-    /// The jobs an account sees, newest first: its own, or its entity's for a referent.
-    public func jobs(visibleTo account: Account, limit: Int, offset: Int) async throws -> [JobOwnership] {
-        do {
-            return try await pool.read { db in
-                let rows = account.role == .referent
-                    ? try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE entity = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed) ORDER BY job_id DESC LIMIT ? OFFSET ?",
-                                       arguments: [account.entity, limit, offset])
-                    : try Row.fetchAll(db, sql: "SELECT * FROM relief_job_owners WHERE user = ? AND job_id NOT IN (SELECT job_id FROM relief_dismissed) ORDER BY job_id DESC LIMIT ? OFFSET ?",
-                                       arguments: [account.user, limit, offset])
-                return rows.map(Self.ownership)
-            }
-        } catch { throw AccountError.database(operation: "list jobs of \(account.user)", underlying: "\(error)") }
-    }
+/// The account store in the database of `queue` (SQLite or PostgreSQL).
+public func openAccountStore(queue: any JobQueue) async throws -> any AccountStore {
+    if let q = queue as? SQLiteJobQueue { return try SQLiteAccountStore(queue: q) }
+    if let q = queue as? PostgresJobQueue { return try await PostgresAccountStore(queue: q) }
+    throw AccountError.database(operation: "open accounts", underlying: "no account store for a queue of type \(type(of: queue))")
+}
 
-    static func ownership(_ row: Row) -> JobOwnership {
-        JobOwnership(jobID: row["job_id"], user: row["user"], entity: row["entity"], process: row["process"],
-                     areaKm2: row["area_km2"], footprint: row["footprint"],
-                     charge: JobOwnership.Charge(rawValue: row["charge"]) ?? .reserved)
+extension AccountStore {
+    /// Checks a new entity's name and quota (both backends).
+    static func checkEntity(_ name: String, quotaKm2: Double) throws {
+        guard isValidName(name) else { throw AccountError.invalidName(name) }
+        guard quotaKm2.isFinite, quotaKm2 >= 0 else { throw AccountError.invalidQuota(quotaKm2) }
     }
 }

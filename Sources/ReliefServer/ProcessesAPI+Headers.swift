@@ -21,9 +21,14 @@ extension ProcessesAPI {
     }
 
     /// The answer to a submission whose key this user already used: the same job (201, as the
-    /// first time, with `Idempotent-Replayed: true`) when the body is the same, 409 otherwise.
+    /// first time, with `Idempotent-Replayed: true`) when the body is the same, 409 otherwise;
+    /// nil when the key is new or its job was dismissed.
     func replayed(account: Account, key: String, bodySHA256: String, request: Request) async throws -> Response? {
         guard let first = try await accounts.submission(user: account.user, key: key) else { return nil }
+        return try await replayed(first, account: account, key: key, bodySHA256: bodySHA256, request: request)
+    }
+
+    func replayed(_ first: IdempotentSubmission, account: Account, key: String, bodySHA256: String, request: Request) async throws -> Response? {
         guard first.bodySHA256 == bodySHA256 else {
             throw APIError(.conflict, type: "urn:relief:idempotency-key-reused", title: "Idempotency key reused",
                            detail: "the Idempotency-Key '\(key)' was used for job \(first.jobID) with another request body; use a new key for a new request")
@@ -31,7 +36,7 @@ extension ProcessesAPI {
         guard let owner = try await owner(jobID: first.jobID), let job = try await queue.job(id: first.jobID) else { return nil }
         var headers: HTTPFields = [.location: "\(base(request))/jobs/\(job.id)", HTTPField.Name("Idempotent-Replayed")!: "true"]
         if Self.prefersAsync(request) { headers[Self.preferenceApplied] = "respond-async" }
-        return jsonResponse(statusInfo(job, owner: owner, base: base(request), text: parser.clientText), status: .created, headers: headers)
+        return jsonResponse(document: statusInfo(job, owner: owner, base: base(request), text: parser.clientText), status: .created, headers: headers)
     }
 
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!

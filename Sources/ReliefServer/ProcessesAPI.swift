@@ -11,7 +11,7 @@ import Synchronization
 /// One instance serves every connection (`Sendable`; the queue and account store are too).
 public final class ProcessesAPI: Sendable {
     let queue: any JobQueue
-    let accounts: AccountStore
+    let accounts: any AccountStore
     let config: ServerConfiguration
     let parser: ExecuteRequestParser
     let limiter: RateLimiter
@@ -34,7 +34,7 @@ public final class ProcessesAPI: Sendable {
         return o
     }
 
-    public init(queue: any JobQueue, accounts: AccountStore, config: ServerConfiguration, logger: Logger = Logger(label: "relief.http")) throws {
+    public init(queue: any JobQueue, accounts: any AccountStore, config: ServerConfiguration, logger: Logger = Logger(label: "relief.http")) throws {
         self.queue = queue
         self.accounts = accounts
         self.config = config
@@ -56,8 +56,8 @@ public final class ProcessesAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: CORSMiddleware(origins: Set(config.corsOrigins)))
         router.add(middleware: ErrorMiddleware(logger: logger))
-        router.get("/") { request, _ in jsonResponse(self.landingPage(base: self.base(request))) }
-        router.get("/conformance") { _, _ in jsonResponse(["conformsTo": conformanceClasses]) }
+        router.get("/") { request, _ in jsonResponse(document: self.landingPage(base: self.base(request))) }
+        router.get("/conformance") { _, _ in jsonResponse(document: ConformanceDeclaration(conformsTo: conformanceClasses)) }
         router.get("/api") { request, _ in
             jsonResponse(openAPIDocument(base: self.base(request)), headers: [.contentType: "application/vnd.oai.openapi+json;version=3.0"])
         }
@@ -75,7 +75,7 @@ public final class ProcessesAPI: Sendable {
         router.get("/jobs") { request, _ in try await self.listJobs(request) }
         router.get("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
-            return jsonResponse(statusInfo(job, owner: owner, base: self.base(request), text: self.parser.clientText))
+            return jsonResponse(document: statusInfo(job, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.delete("/jobs/:id") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
@@ -84,23 +84,23 @@ public final class ProcessesAPI: Sendable {
             // reservation is released once it is final.
             let after = try await self.queue.cancel(id: job.id)
             if after.state.isFinal { try await self.settle(owner, job: after) }
-            return jsonResponse(statusInfo(after, owner: owner, base: self.base(request), text: self.parser.clientText))
+            return jsonResponse(document: statusInfo(after, owner: owner, base: self.base(request), text: self.parser.clientText))
         }
         router.get("/jobs/:id/results") { request, context in
             let (_, job, _) = try await self.visibleJob(request, context: context)
             if job.state == .failed { throw APIError.jobFailed(job.id, message: self.parser.clientText.scrub(job.lastError ?? "failed")) }
             try Self.requireSucceeded(job)
             let base = self.base(request)
-            var results: [String: Any] = [:]
+            var results = ResultsDocument(outputs: [:])
             for o in outputFiles(job) {
                 // Keys are the process's output ids: `dsm`; for pwh `ortho` (the COG) and
                 // `stacItem` (the recipe's own Item, assets relative to it).
                 let isItem = (o.name as NSString).pathExtension.lowercased() == "json"
                 let key = isItem ? "stacItem" : (job.kind == "pwh" ? "ortho" : (o.name as NSString).deletingPathExtension)
-                results[key] = ["href": "\(base)/jobs/\(job.id)/files/\(o.name)", "type": isItem ? "application/geo+json" : cogMediaType]
+                results.outputs[key] = .init(href: "\(base)/jobs/\(job.id)/files/\(o.name)", type: isItem ? "application/geo+json" : cogMediaType)
             }
-            results["stac"] = ["href": "\(base)/jobs/\(job.id)/stac", "type": "application/geo+json"]
-            return jsonResponse(results)
+            results.outputs["stac"] = .init(href: "\(base)/jobs/\(job.id)/stac", type: "application/geo+json")
+            return jsonResponse(document: results)
         }
         router.get("/jobs/:id/stac") { request, context in
             let (_, job, owner) = try await self.visibleJob(request, context: context)
@@ -111,7 +111,7 @@ public final class ProcessesAPI: Sendable {
             let data = await offPool { () -> Data in
                 let item = stacItem(jobID: job.id, process: owner.process, footprint: footprint, finished: job.finishedAt ?? job.updatedAt,
                                     acquired: acquisitionImages(job).compactMap(AcquisitionTime.read), outputs: outputs, base: base)
-                return (try? JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+                return (try? item.encoded()) ?? Data("{}".utf8)
             }
             return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -136,8 +136,8 @@ public final class ProcessesAPI: Sendable {
         router.get("/quota") { request, _ in
             let account = try await self.authenticate(request)
             let q = try await self.remaining(entity: account.entity)
-            return jsonResponse(["entity": account.entity, "quotaKm2": q.quota, "usedKm2": q.used, "reservedKm2": q.reserved,
-                                 "remainingKm2": q.remaining, "jobsInFlight": q.inFlight])
+            return jsonResponse(document: QuotaDocument(entity: account.entity, quotaKm2: q.quota, usedKm2: q.used, reservedKm2: q.reserved,
+                                                        remainingKm2: q.remaining, jobsInFlight: q.inFlight))
         }
         return router
     }
@@ -149,16 +149,17 @@ public final class ProcessesAPI: Sendable {
         return "http://" + (request.head.authority ?? "\(config.host):\(config.port)")
     }
 
-    func landingPage(base: String) -> [String: Any] {
-        ["title": "Relief processing service",
-         "description": "OGC API - Processes: digital surface models and Pléiades products from catalogue stereo pairs.",
-         "links": [
-             ["href": "\(base)/", "rel": "self", "type": "application/json", "title": "this document"],
-             ["href": "\(base)/api", "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"],
-             ["href": "\(base)/conformance", "rel": "http://www.opengis.net/def/rel/ogc/1.0/conformance", "type": "application/json", "title": "conformance classes"],
-             ["href": "\(base)/processes", "rel": "http://www.opengis.net/def/rel/ogc/1.0/processes", "type": "application/json", "title": "processes"],
-             ["href": "\(base)/jobs", "rel": "http://www.opengis.net/def/rel/ogc/1.0/job-list", "type": "application/json", "title": "jobs"],
-         ]]
+    func landingPage(base: String) -> LandingPage {
+        LandingPage(
+            title: "Relief processing service",
+            description: "OGC API - Processes: digital surface models and Pléiades products from catalogue stereo pairs.",
+            links: [
+                OGCLink(href: "\(base)/", rel: "self", type: "application/json", title: "this document"),
+                OGCLink(href: "\(base)/api", rel: "service-desc", type: "application/vnd.oai.openapi+json;version=3.0", title: "the API definition"),
+                OGCLink(href: "\(base)/conformance", rel: "http://www.opengis.net/def/rel/ogc/1.0/conformance", type: "application/json", title: "conformance classes"),
+                OGCLink(href: "\(base)/processes", rel: "http://www.opengis.net/def/rel/ogc/1.0/processes", type: "application/json", title: "processes"),
+                OGCLink(href: "\(base)/jobs", rel: "http://www.opengis.net/def/rel/ogc/1.0/job-list", type: "application/json", title: "jobs"),
+            ])
     }
 
     /// The account of the request's bearer token, after its rate limit.
@@ -216,10 +217,10 @@ public final class ProcessesAPI: Sendable {
         owners.withLock { _ = $0.removeValue(forKey: job.id) }
         logger.info("finished job dismissed", metadata: ["job": "\(job.id)", "charge": "\(owner.charge.rawValue)"])
         var info = statusInfo(job, owner: owner, base: base(request), text: parser.clientText)
-        info["status"] = "dismissed"
-        info["message"] = "dismissed: its files are removed" + (job.state == .succeeded ? "; its area stays charged" : "")
-        info["links"] = [] as [Any]
-        return jsonResponse(info)
+        info.status = "dismissed"
+        info.message = "dismissed: its files are removed" + (job.state == .succeeded ? "; its area stays charged" : "")
+        info.links = []
+        return jsonResponse(document: info)
     }
 
     static func requireSucceeded(_ job: Job) throws {
@@ -250,7 +251,7 @@ public final class ProcessesAPI: Sendable {
     func remaining(entity: String, settling: Bool = true) async throws -> (quota: Double, used: Double, reserved: Double, remaining: Double, inFlight: Int) {
         if !settling {
             let t = try await accounts.quotaTotals(entity: entity)
-            return (t.quotaKm2, t.usedKm2, t.reservedKm2, t.quotaKm2 - t.usedKm2 - t.reservedKm2, t.reservedJobs)
+            return (t.quotaKm2, t.usedKm2, t.reservedKm2, t.remainingKm2, t.reservedJobs)
         }
         var q = try await accounts.quota(entity: entity)
         var settled = false
@@ -291,25 +292,29 @@ public final class ProcessesAPI: Sendable {
         let footprint = String(decoding: try JSONSerialization.data(withJSONObject: plan.footprint), as: UTF8.self)
         let owner = JobOwnership(jobID: 0, user: account.user, entity: account.entity, process: process, areaKm2: plan.areaKm2,
                                  footprint: footprint, charge: .reserved)
-        // One submission per entity at a time: the quota check and the reservation are atomic,
-        // and so are the look-up and the record of an idempotency key.
+        let newJob = NewJob(kind: plan.request.kind, payload: plan.request.encoded(), maxAttempts: 3)
+        // The job, its reservation and its key are written in one transaction of the queue's
+        // database, which also checks the quota (the entity's row locked). One submission per
+        // entity at a time in this process besides, so that they do not queue on that lock.
         let outcome = try await gate.serialise(entity: account.entity) { () async throws -> Submission in
-            if let key, let replay = try await self.replayed(account: account, key: key, bodySHA256: bodySHA256, request: request) {
+            var charged = try await self.accounts.submit(newJob, owner: owner, key: key, bodySHA256: bodySHA256)
+            if case .overQuota = charged {
+                // Finished jobs may still hold reservations: settle them, then try once more.
+                _ = try await self.remaining(entity: account.entity)
+                charged = try await self.accounts.submit(newJob, owner: owner, key: key, bodySHA256: bodySHA256)
+            }
+            switch charged {
+            case .created(let job, let o): return .created(job, o)
+            case .replayed(let first):
+                guard let key, let replay = try await self.replayed(first, account: account, key: key, bodySHA256: bodySHA256, request: request) else {
+                    throw APIError.internalError("the idempotency record of job \(first.jobID) has no visible job")
+                }
                 return .replayed(replay)
-            }
-            // Cheap check first; settle finished jobs only when the request does not fit without.
-            var q = try await self.remaining(entity: account.entity, settling: false)
-            if plan.areaKm2 > q.remaining { q = try await self.remaining(entity: account.entity) }
-            guard plan.areaKm2 <= q.remaining else {
+            case .overQuota(let q):
                 func km(_ v: Double) -> String { String(format: "%.3f", v) }
-                throw APIError.quotaExceeded("this request covers \(km(plan.areaKm2)) km² but entity '\(account.entity)' has \(km(max(0, q.remaining))) km² left "
-                                             + "(quota \(km(q.quota)), used \(km(q.used)), reserved \(km(q.reserved)) by \(q.inFlight) job(s) in flight)")
+                throw APIError.quotaExceeded("this request covers \(km(plan.areaKm2)) km² but entity '\(account.entity)' has \(km(max(0, q.remainingKm2))) km² left "
+                                             + "(quota \(km(q.quotaKm2)), used \(km(q.usedKm2)), reserved \(km(q.reservedKm2)) by \(q.reservedJobs) job(s) in flight)")
             }
-            let (job, _) = try await self.queue.submit(NewJob(kind: plan.request.kind, payload: plan.request.encoded(), maxAttempts: 3))
-            var o = owner
-            o.jobID = job.id
-            try await self.accounts.record(o, key: key, bodySHA256: bodySHA256)
-            return .created(job, o)
         }
         let (job, recorded): (Job, JobOwnership)
         switch outcome {
@@ -320,7 +325,7 @@ public final class ProcessesAPI: Sendable {
         var headers: HTTPFields = [.location: "\(base(request))/jobs/\(job.id)"]
         // Jobs always run asynchronously: a client asking for it is told so (RFC 7240).
         if Self.prefersAsync(request) { headers[Self.preferenceApplied] = "respond-async" }
-        return jsonResponse(statusInfo(job, owner: recorded, base: base(request), text: self.parser.clientText), status: .created, headers: headers)
+        return jsonResponse(document: statusInfo(job, owner: recorded, base: base(request), text: self.parser.clientText), status: .created, headers: headers)
     }
 
     func listJobs(_ request: Request) async throws -> Response {
@@ -329,15 +334,15 @@ public final class ProcessesAPI: Sendable {
         let offset = try Self.queryInteger(request, "offset", in: 0...1_000_000_000) ?? 0
         let owners = try await accounts.jobs(visibleTo: account, limit: limit + 1, offset: offset)
         let base = base(request)
-        var jobs: [[String: Any]] = []
+        var jobs: [StatusInfo] = []
         for o in owners.prefix(limit) {
             if let job = try await queue.job(id: o.jobID) { jobs.append(statusInfo(job, owner: o, base: base, text: self.parser.clientText)) }
         }
-        var links: [[String: Any]] = [["href": "\(base)/jobs?limit=\(limit)&offset=\(offset)", "rel": "self", "type": "application/json"]]
+        var links = [OGCLink(href: "\(base)/jobs?limit=\(limit)&offset=\(offset)", rel: "self", type: "application/json")]
         if owners.count > limit {
-            links.append(["href": "\(base)/jobs?limit=\(limit)&offset=\(offset + limit)", "rel": "next", "type": "application/json"])
+            links.append(OGCLink(href: "\(base)/jobs?limit=\(limit)&offset=\(offset + limit)", rel: "next", type: "application/json"))
         }
-        return jsonResponse(["jobs": jobs, "links": links])
+        return jsonResponse(document: JobList(jobs: jobs, links: links))
     }
 }
 

@@ -1,55 +1,48 @@
 import Foundation
+import Photogrammetry
 import Raster
 
 /// Media type of the products (a Cloud Optimized GeoTIFF).
-let cogMediaType = "image/tiff; application=geotiff; profile=cloud-optimized"
+let cogMediaType = STACItem.cogMediaType
 
-/// A STAC Item 1.0 describing a job's products: the ROI footprint as geometry, the images'
+/// The STAC Item describing a job's products: the ROI footprint as geometry, the images'
 /// acquisition times as datetime (a pair's two as `start_datetime` and `end_datetime`; the
 /// job's end only when the images do not say, with `relief:datetime` = `processing`), the job's
 /// end as `created`, one asset per output (role `data`, an URL of this server) and the
 /// projection extension (EPSG code, shape and affine transform read from the first raster).
 func stacItem(jobID: Int64, process: String, footprint: [[[Double]]], finished: Double, acquired: [Date],
-              outputs: [(name: String, path: String)], base: String) -> [String: Any] {
-    let ring = footprint.first ?? []
-    let lons = ring.map { $0[0] }, lats = ring.map { $0[1] }
-    var properties: [String: Any] = ["created": iso8601(finished), "relief:process": process]
+              outputs: [(name: String, path: String)], base: String) -> STACItem {
+    var p = STACItem.Properties(datetime: iso8601(finished))
+    p.created = iso8601(finished)
+    p.extra["relief:process"] = process
     let times = acquired.map(\.timeIntervalSince1970)
     if let first = times.first, let lo = times.min(), let hi = times.max() {
-        properties["datetime"] = iso8601(first)
+        p.datetime = iso8601(first)
         if hi > lo {
-            properties["start_datetime"] = iso8601(lo)
-            properties["end_datetime"] = iso8601(hi)
+            p.startDatetime = iso8601(lo)
+            p.endDatetime = iso8601(hi)
         }
     } else {
-        properties["datetime"] = iso8601(finished)
-        properties["relief:datetime"] = "processing"
+        p.extra["relief:datetime"] = "processing"
     }
-    let extensions = ["https://stac-extensions.github.io/projection/v1.1.0/schema.json"]
     if let first = outputs.first, let d = try? Dataset(path: first.path) {
-        properties["proj:epsg"] = d.spatialReference?.epsg ?? NSNull()
-        properties["proj:shape"] = [d.height, d.width]
+        p.projEPSG = d.spatialReference?.epsg
+        p.projShape = [d.height, d.width]
         if let g = d.geoTransform {
             let c = g.coefficients
-            properties["proj:transform"] = [c.1, c.2, c.0, c.4, c.5, c.3]
+            p.projTransform = [c.1, c.2, c.0, c.4, c.5, c.3]
         }
     }
-    var assets: [String: Any] = [:]
+    var assets: [String: STACItem.Asset] = [:]
     for o in outputs {
         let key = (o.name as NSString).deletingPathExtension
-        assets[key] = ["href": "\(base)/jobs/\(jobID)/files/\(o.name)", "type": cogMediaType,
-                       "roles": ["data"], "title": key == "dsm" ? "Digital surface model (heights above the WGS84 ellipsoid)" : key]
+        assets[key] = STACItem.Asset(href: "\(base)/jobs/\(jobID)/files/\(o.name)", type: cogMediaType, roles: ["data"],
+                                     title: key == "dsm" ? "Digital surface model (heights above the WGS84 ellipsoid)" : key)
     }
-    return [
-        "type": "Feature", "stac_version": "1.0.0", "stac_extensions": extensions,
-        "id": "relief-job-\(jobID)",
-        "geometry": ["type": "Polygon", "coordinates": footprint],
-        "bbox": [lons.min() ?? 0, lats.min() ?? 0, lons.max() ?? 0, lats.max() ?? 0],
-        "properties": properties,
-        "assets": assets,
-        "links": [["rel": "self", "href": "\(base)/jobs/\(jobID)/stac", "type": "application/geo+json"],
-                  ["rel": "via", "href": "\(base)/jobs/\(jobID)", "type": "application/json"]],
-    ]
+    return STACItem(id: "relief-job-\(jobID)", ring: footprint.first ?? [], properties: p, assets: assets,
+                    links: [STACItem.Link(rel: "self", href: "\(base)/jobs/\(jobID)/stac", type: "application/geo+json"),
+                            STACItem.Link(rel: "via", href: "\(base)/jobs/\(jobID)", type: "application/json")],
+                    extensions: [STACItem.projectionExtension])
 }
 
 /// A STAC Item written by a recipe, as served: assets whose `href` is a path of this machine

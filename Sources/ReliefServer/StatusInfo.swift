@@ -16,28 +16,23 @@ func ogcStatus(_ job: Job) -> String {
 
 /// The OGC statusInfo document of a job.
 /// Messages come from the worker: `text` removes the server's paths and flags from them.
-func statusInfo(_ job: Job, owner: JobOwnership, base: String, text: ClientText) -> [String: Any] {
+func statusInfo(_ job: Job, owner: JobOwnership, base: String, text: ClientText) -> StatusInfo {
     let status = ogcStatus(job)
-    var info: [String: Any] = [
-        "type": "process", "jobID": "\(job.id)", "processID": owner.process, "status": status,
-        "progress": Int(job.progress.rounded()), "created": iso8601(job.createdAt), "updated": iso8601(job.updatedAt),
-        "relief:areaKm2": (owner.areaKm2 * 1000).rounded() / 1000, "relief:owner": owner.user,
-    ]
-    if let f = job.finishedAt { info["finished"] = iso8601(f) }
-    switch status {
-    case "failed": info["message"] = text.scrub(job.lastError ?? "failed")
-    case "running": info["message"] = job.step ?? "running"
-    case "accepted": info["message"] = job.attempts > 0 ? "waiting to retry after attempt \(job.attempts): " + text.scrub(job.lastError ?? "") : "queued"
-    case "dismissed": info["message"] = job.state == .cancelled ? "dismissed" : "dismissed; the worker stops at its next heartbeat"
-    default: info["message"] = "done"
+    let message = switch status {
+    case "failed": text.scrub(job.lastError ?? "failed")
+    case "running": job.step ?? "running"
+    case "accepted": job.attempts > 0 ? "waiting to retry after attempt \(job.attempts): " + text.scrub(job.lastError ?? "") : "queued"
+    case "dismissed": job.state == .cancelled ? "dismissed" : "dismissed; the worker stops at its next heartbeat"
+    default: "done"
     }
-    var links: [[String: Any]] = [["href": "\(base)/jobs/\(job.id)", "rel": "self", "type": "application/json", "title": "status"]]
+    var links = [OGCLink(href: "\(base)/jobs/\(job.id)", rel: "self", type: "application/json", title: "status")]
     if job.state == .succeeded {
-        links.append(["href": "\(base)/jobs/\(job.id)/results", "rel": "http://www.opengis.net/def/rel/ogc/1.0/results", "type": "application/json", "title": "results"])
-        links.append(["href": "\(base)/jobs/\(job.id)/stac", "rel": "alternate", "type": "application/geo+json", "title": "STAC Item"])
+        links.append(OGCLink(href: "\(base)/jobs/\(job.id)/results", rel: "http://www.opengis.net/def/rel/ogc/1.0/results", type: "application/json", title: "results"))
+        links.append(OGCLink(href: "\(base)/jobs/\(job.id)/stac", rel: "alternate", type: "application/geo+json", title: "STAC Item"))
     }
-    info["links"] = links
-    return info
+    return StatusInfo(jobID: "\(job.id)", processID: owner.process, status: status, message: message, progress: Int(job.progress.rounded()),
+                      created: iso8601(job.createdAt), updated: iso8601(job.updatedAt), finished: job.finishedAt.map(iso8601),
+                      areaKm2: (owner.areaKm2 * 1000).rounded() / 1000, owner: owner.user, links: links)
 }
 
 /// The output files of a succeeded job (`{"outputs": [paths]}` written by the worker).

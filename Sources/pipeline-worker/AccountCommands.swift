@@ -1,46 +1,60 @@
 import ArgumentParser
 import Foundation
+import ReliefQueue
 import ReliefServer
 
-/// `pipeline-worker users add|revoke|list`.
-struct UsersCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "users", abstract: "Manage the accounts of the HTTP front.", subcommands: [Add.self, Revoke.self, List.self])
+/// Opens the queue and the accounts in its database, runs `body`, closes the queue; account
+/// errors become usage errors with their message.
+func withAccounts<T>(_ options: QueueOptions, _ body: (any AccountStore) async throws -> T) async throws -> T {
+    let queue = try await options.open()
+    do {
+        let value = try await body(try await openAccountStore(queue: queue))
+        await queue.shutdown()
+        return value
+    } catch let e as AccountError {
+        await queue.shutdown()
+        throw ValidationError("\(e)")
+    } catch {
+        await queue.shutdown()
+        throw error
+    }
+}
 
-    struct Add: ParsableCommand {
+/// `pipeline-worker users add|revoke|list`.
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users", abstract: "Manage the accounts of the HTTP front (kept in the queue's database).",
+        subcommands: [Add.self, Revoke.self, List.self])
+
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; prints their bearer token (shown once, stored hashed).")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
         @Argument(help: "User name.") var name: String
         @Option(help: "Entity the user belongs to.") var entity: String
         @Option(help: "user (own jobs) or referent (the entity's jobs).") var role: String = "user"
 
-        func run() throws {
+        func run() async throws {
             guard let r = Account.Role(rawValue: role) else { throw ValidationError("--role must be user or referent, got '\(role)'") }
-            do { print(try accountOptions.open(queue: queueOptions.queue).addUser(name, entity: entity, role: r)) } catch let e as AccountError {
-                throw ValidationError("\(e)")
-            }
+            print(try await withAccounts(queueOptions) { try await $0.addUser(name, entity: entity, role: r) })
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a user's token.")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
         @Argument(help: "User name.") var name: String
 
-        func run() throws {
-            do { try accountOptions.open(queue: queueOptions.queue).revoke(user: name) } catch let e as AccountError { throw ValidationError("\(e)") }
+        func run() async throws {
+            try await withAccounts(queueOptions) { try await $0.revoke(user: name) }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users: name, entity, role, revoked.")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
 
-        func run() throws {
-            for (a, revoked) in try accountOptions.open(queue: queueOptions.queue).users() {
+        func run() async throws {
+            for (a, revoked) in try await withAccounts(queueOptions, { try await $0.users() }) {
                 print("\(a.user)\t\(a.entity)\t\(a.role.rawValue)\(revoked ? "\trevoked" : "")")
             }
         }
@@ -48,41 +62,39 @@ struct UsersCommand: ParsableCommand {
 }
 
 /// `pipeline-worker entities add|set-quota|list`.
-struct EntitiesCommand: ParsableCommand {
+struct EntitiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "entities", abstract: "Manage member entities and their quotas (km²).", subcommands: [Add.self, SetQuota.self, List.self])
+        commandName: "entities", abstract: "Manage member entities and their quotas (km², kept in the queue's database).",
+        subcommands: [Add.self, SetQuota.self, List.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an entity with its quota.")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
         @Argument(help: "Entity name.") var name: String
         @Option(help: "Quota in km² (default 1500).") var quota: Double = 1500
 
-        func run() throws {
-            do { try accountOptions.open(queue: queueOptions.queue).addEntity(name, quotaKm2: quota) } catch let e as AccountError { throw ValidationError("\(e)") }
+        func run() async throws {
+            try await withAccounts(queueOptions) { try await $0.addEntity(name, quotaKm2: quota) }
         }
     }
 
-    struct SetQuota: ParsableCommand {
+    struct SetQuota: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-quota", abstract: "Change an entity's quota (km²).")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
         @Argument(help: "Entity name.") var name: String
         @Argument(help: "Quota in km².") var km2: Double
 
-        func run() throws {
-            do { try accountOptions.open(queue: queueOptions.queue).setQuota(entity: name, km2: km2) } catch let e as AccountError { throw ValidationError("\(e)") }
+        func run() async throws {
+            try await withAccounts(queueOptions) { try await $0.setQuota(entity: name, km2: km2) }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List entities: name, quota, used (km²).")
         @OptionGroup var queueOptions: QueueOptions
-        @OptionGroup var accountOptions: AccountOptions
 
-        func run() throws {
-            for e in try accountOptions.open(queue: queueOptions.queue).entities() {
+        func run() async throws {
+            for e in try await withAccounts(queueOptions, { try await $0.entities() }) {
                 print("\(e.name)\t" + String(format: "%.3f\t%.3f", e.quotaKm2, e.usedKm2))
             }
         }

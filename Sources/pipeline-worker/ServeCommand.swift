@@ -4,22 +4,6 @@ import Logging
 import ReliefQueue
 import ReliefServer
 
-/// Where accounts live: the queue's SQLite file, or `--accounts FILE` (needed with PostgreSQL).
-struct AccountOptions: ParsableArguments {
-    @Option(help: "SQLite file of the accounts (default: the queue's queue.sqlite; required with a PostgreSQL queue).")
-    var accounts: String?
-
-    func open(queue: String) throws -> AccountStore {
-        do {
-            if let accounts { return try AccountStore(path: accounts) }
-            if queue.hasPrefix("postgres://") || queue.hasPrefix("postgresql://") {
-                throw ValidationError("accounts are kept in SQLite for now: give --accounts FILE with a PostgreSQL queue")
-            }
-            return try AccountStore(folder: queue.hasPrefix("sqlite:") ? String(queue.dropFirst(7)) : queue)
-        } catch let e as AccountError { throw ValidationError("\(e)") }
-    }
-}
-
 /// `pipeline-worker serve`: the OGC API - Processes front (issue 8).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +11,6 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve OGC API - Processes over the queue (accounts, quotas in km², results with range requests, STAC Items).")
 
     @OptionGroup var queueOptions: QueueOptions
-    @OptionGroup var accountOptions: AccountOptions
     @Option(help: "Address to listen on (default 127.0.0.1).") var host = "127.0.0.1"
     @Option(help: "Port (default 8080; 0: any free port).") var port = 8080
     @Option(help: "Folder of catalogue products (one sub-folder per identifier).") var catalogueRoot: String
@@ -65,8 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
             h.logLevel = level
             return h
         }
-        let accounts = try accountOptions.open(queue: queueOptions.queue)
         let queue = try await queueOptions.open()
+        let accounts: any AccountStore
+        do { accounts = try await openAccountStore(queue: queue) } catch let e as AccountError { throw ValidationError("\(e)") }
         var config = ServerConfiguration(catalogueRoot: catalogueRoot, outputRoot: outputRoot)
         config.host = host
         config.dataRoots = dataRoots

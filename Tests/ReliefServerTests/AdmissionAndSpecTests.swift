@@ -119,11 +119,14 @@ import Testing
         // A pair: datetime of the reference, start and end over both; the job's end is `created`.
         let item = stacItem(jobID: 1, process: "dsm", footprint: [[[55, -21], [55.1, -21], [55.1, -21.1], [55, -21]]], finished: 1_795_636_800,
                             acquired: [d, d.addingTimeInterval(20)], outputs: [], base: "http://x")
-        let p = try #require(item["properties"] as? [String: Any])
-        #expect(p["datetime"] as? String == "2013-06-29T06:37:14.400Z")
-        #expect(p["start_datetime"] as? String == "2013-06-29T06:37:14.400Z")
-        #expect(p["end_datetime"] as? String == "2013-06-29T06:37:34.400Z")
-        #expect(p["created"] as? String == "2026-11-25T20:00:00.000Z")
+        #expect(item.properties.datetime == "2013-06-29T06:37:14.400Z")
+        #expect(item.properties.startDatetime == "2013-06-29T06:37:14.400Z")
+        #expect(item.properties.endDatetime == "2013-06-29T06:37:34.400Z")
+        #expect(item.properties.created == "2026-11-25T20:00:00.000Z")
+        // As served: the STAC keys, nothing local.
+        let p = try #require((try JSONSerialization.jsonObject(with: item.encoded()) as? [String: Any])?["properties"] as? [String: Any])
+        #expect(p["start_datetime"] as? String == "2013-06-29T06:37:14.400Z" && p["relief:process"] as? String == "dsm")
+        #expect(p["relief:datetime"] == nil, "the images said when")
     }
 
     @Test("The Réunion pair was taken on 2013-06-29 (its DIMAP dataset identifier)",

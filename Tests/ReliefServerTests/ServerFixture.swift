@@ -10,10 +10,12 @@ import Testing
 /// synthetic stereo pair (`testdata/stereo_*.tif`, copied) as product `synthetic-pair`, entities
 /// `lab` (1000 km²) and `tiny` (0.001 km², less than the pair's 128 m x 128 m = 0.016 km²), and
 /// users alice and bob (lab, user), carol (lab, referent), dave (tiny, user).
+/// On `.postgres` the queue and the accounts are in a fresh PostgreSQL database.
 final class ServerFixture: Sendable {
     let folder: String
     let queue: any JobQueue
-    let accounts: AccountStore
+    let accounts: any AccountStore
+    let postgres: TestPostgresDatabase?
     let api: ProcessesAPI
     let tokens: [String: String]
     let outputRoot: String
@@ -22,7 +24,7 @@ final class ServerFixture: Sendable {
 
     /// `configure` changes the server's configuration before the API is made (its folders are
     /// under `folder`: `catalogue`, `outputs`).
-    init(maxBodyBytes: Int = 64 * 1024, requestsPerMinute: Int = 600,
+    init(backend: StoreBackend = .sqlite, maxBodyBytes: Int = 64 * 1024, requestsPerMinute: Int = 600,
          configure: (_ config: inout ServerConfiguration, _ folder: String) throws -> Void = { _, _ in }) async throws {
         folder = NSTemporaryDirectory() + "relief-http-" + UUID().uuidString
         let fm = FileManager.default
@@ -33,13 +35,14 @@ final class ServerFixture: Sendable {
             try fm.copyItem(atPath: Self.repository + "/testdata/" + name, toPath: pair + "/" + name)
         }
         try fm.copyItem(atPath: Self.repository + "/testdata/stereo_left.tif", toPath: catalogue + "/single/only.tif")
-        queue = try await openQueue(folder + "/queue", policy: QueuePolicy(baseBackoff: 0.1))
-        accounts = try AccountStore(folder: folder + "/queue")
-        try accounts.addEntity("lab", quotaKm2: 1000)
-        try accounts.addEntity("tiny", quotaKm2: 0.001)
+        postgres = backend == .postgres ? try TestPostgresDatabase() : nil
+        queue = try await openQueue(postgres?.url ?? folder + "/queue", policy: QueuePolicy(baseBackoff: 0.1))
+        accounts = try await openAccountStore(queue: queue)
+        try await accounts.addEntity("lab", quotaKm2: 1000)
+        try await accounts.addEntity("tiny", quotaKm2: 0.001)
         var tokens: [String: String] = [:]
         for (user, entity, role) in [("alice", "lab", Account.Role.user), ("bob", "lab", .user), ("carol", "lab", .referent), ("dave", "tiny", .user)] {
-            tokens[user] = try accounts.addUser(user, entity: entity, role: role)
+            tokens[user] = try await accounts.addUser(user, entity: entity, role: role)
         }
         self.tokens = tokens
         var config = ServerConfiguration(catalogueRoot: catalogue, outputRoot: outputRoot)
@@ -52,6 +55,7 @@ final class ServerFixture: Sendable {
 
     func close() async {
         await queue.shutdown()
+        postgres?.drop()
         try? FileManager.default.removeItem(atPath: folder)
     }
 

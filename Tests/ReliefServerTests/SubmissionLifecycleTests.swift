@@ -10,8 +10,9 @@ import Testing
 @Suite("Idempotent submission and dismissal") struct SubmissionLifecycleTests {
     static let key = HTTPField.Name("Idempotency-Key")!
 
-    @Test func aRetriedPostWithItsKeyIsTheSameJobChargedOnce() async throws {
-        let f = try await ServerFixture()
+    @Test(arguments: StoreBackend.allCases) func aRetriedPostWithItsKeyIsTheSameJobChargedOnce(_ backend: StoreBackend) async throws {
+        guard backend.isAvailable else { return }
+        let f = try await ServerFixture(backend: backend)
         defer { Task { await f.close() } }
         try await f.live { client in
             var h = f.headers("alice")
@@ -56,8 +57,9 @@ import Testing
         return folder
     }
 
-    @Test func deleteOfAFinishedJobRemovesItsFilesAndKeepsItsCharge() async throws {
-        let f = try await ServerFixture()
+    @Test(arguments: StoreBackend.allCases) func deleteOfAFinishedJobRemovesItsFilesAndKeepsItsCharge(_ backend: StoreBackend) async throws {
+        guard backend.isAvailable else { return }
+        let f = try await ServerFixture(backend: backend)
         defer { Task { await f.close() } }
         try await f.live { client in
             var keyed = f.headers("alice")

@@ -10,10 +10,14 @@ import Synchronization
 /// so workers starting together do it once). `PostgresClient`'s pool opens new connections after a
 /// server restart; operations that fail meanwhile throw, and the worker retries them.
 public final class PostgresJobQueue: JobQueue {
-    private let client: PostgresClient
+    /// The queue's connection pool. Tables kept beside the queue's (the HTTP front's accounts
+    /// and quotas) use it, so that their rows change in the same transaction as a submission
+    /// (`submit(_:on:)` inside `client.withTransaction`).
+    public let client: PostgresClient
+    /// The queue's logger, for statements of callers that share its connections.
+    public let logger: Logger
     private let runTask: Task<Void, Never>
     private let policy: QueuePolicy
-    private let logger: Logger
 
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (TLS is not used: loopback or private network).
     public init(url: String, policy: QueuePolicy = QueuePolicy(), logger: Logger = Logger(label: "relief.queue.postgres")) async throws {
@@ -113,18 +117,54 @@ public final class PostgresJobQueue: JobQueue {
 
     public func submit(_ new: NewJob) async throws -> (job: Job, created: Bool) {
         guard new.maxAttempts >= 1 else { throw QueueError.invalidArgument("max attempts must be at least 1") }
+        let (client, logger) = (self.client, self.logger)
+        do {
+            return try await withDeadline(Self.statementDeadline, "submit") {
+                try await client.withConnection { try await Self.submit(new, on: $0, logger: logger) }
+            }
+        } catch let e as QueueError { throw e } catch {
+            throw QueueError.database(operation: "submit", underlying: String(reflecting: error))
+        }
+    }
+
+    /// `submit` on a connection, inside the caller's transaction when it opened one
+    /// (`client.withTransaction`): the job exists only if that transaction commits.
+    public static func submit(_ new: NewJob, on connection: PostgresConnection, logger: Logger) async throws -> (job: Job, created: Bool) {
+        guard new.maxAttempts >= 1 else { throw QueueError.invalidArgument("max attempts must be at least 1") }
         let t = now()
-        let inserted = try await jobs("submit", """
+        // Rows read to the end before returning: the connection may carry more statements of the transaction.
+        var inserted: [Job] = []
+        for try await row in try await connection.query("""
             INSERT INTO jobs (kind, payload, state, priority, max_attempts, run_at, idempotency_key, parent_id, created_at, updated_at)
             VALUES (\(new.kind), \(new.payload), 'queued', \(new.priority), \(new.maxAttempts), \(new.runAt ?? t),
                     \(new.idempotencyKey), \(new.parentID), \(t), \(t))
-            ON CONFLICT (idempotency_key) DO NOTHING RETURNING \(unescaped: Self.columns)
-            """)
+            ON CONFLICT (idempotency_key) DO NOTHING RETURNING \(unescaped: columns)
+            """, logger: logger) { inserted.append(try Job(postgres: row)) }
         if let job = inserted.first { return (job, true) }
-        guard let key = new.idempotencyKey,
-              let existing = try await jobs("submit (existing key)", "SELECT \(unescaped: Self.columns) FROM jobs WHERE idempotency_key = \(key)").first
-        else { throw QueueError.database(operation: "submit", underlying: "insert returned no row") }
-        return (existing, false)
+        guard let key = new.idempotencyKey else { throw QueueError.database(operation: "submit", underlying: "insert returned no row") }
+        var existing: [Job] = []
+        for try await row in try await connection.query("SELECT \(unescaped: columns) FROM jobs WHERE idempotency_key = \(key)", logger: logger) {
+            existing.append(try Job(postgres: row))
+        }
+        guard let job = existing.first else { throw QueueError.database(operation: "submit", underlying: "no job with key '\(key)' after a conflict on it") }
+        return (job, false)
+    }
+
+    /// Runs `body` in one transaction on a connection of the queue's pool (committed when it
+    /// returns, rolled back when it throws, given up after the statement deadline). Errors of
+    /// `body` come out as thrown; the database's as `QueueError.database(operation, ...)`.
+    public func transaction<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        let (client, logger) = (self.client, self.logger)
+        do {
+            return try await withDeadline(Self.statementDeadline, operation) {
+                try await client.withTransaction(logger: logger) { try await body($0, logger) }
+            }
+        } catch let e as PostgresTransactionError {
+            if let inner = e.closureError, !(inner is PSQLError) { throw inner }
+            throw QueueError.database(operation: operation, underlying: String(reflecting: e))
+        } catch let e as QueueError { throw e } catch {
+            throw QueueError.database(operation: operation, underlying: String(reflecting: error))
+        }
     }
 
     /// Time of the last sweep of expired leases at their last attempt (at most one per 0.1 s per

@@ -5,7 +5,10 @@ import GRDB
 /// by the worker processes of one machine. Every change runs in an immediate write transaction, so
 /// two processes never claim the same job.
 public final class SQLiteJobQueue: JobQueue {
-    private let pool: DatabasePool
+    /// The queue's database. Tables kept beside the queue's (the HTTP front's accounts and
+    /// quotas) use it, so that their rows change in the same transaction as a submission
+    /// (`submit(_:in:)`).
+    public let pool: DatabasePool
     private let policy: QueuePolicy
     public let path: String
 
@@ -63,19 +66,24 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func submit(_ new: NewJob) async throws -> (job: Job, created: Bool) {
         guard new.maxAttempts >= 1 else { throw QueueError.invalidArgument("max attempts must be at least 1") }
-        return try await write("submit") { db in
-            if let key = new.idempotencyKey,
-               let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE idempotency_key = ?", arguments: [key]) {
-                return (Job(row: row), false)
-            }
-            let t = now()
-            try db.execute(sql: """
-                INSERT INTO jobs (kind, payload, state, priority, max_attempts, run_at, idempotency_key, parent_id, created_at, updated_at)
-                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [new.kind, new.payload, new.priority, new.maxAttempts, new.runAt ?? t, new.idempotencyKey,
-                                 new.parentID, t, t])
-            return (try Self.fetchJob(db, id: db.lastInsertedRowID)!, true)
+        return try await write("submit") { db in try Self.submit(new, in: db) }
+    }
+
+    /// `submit` inside the caller's write transaction on `pool`: the job exists only if that
+    /// transaction commits.
+    public static func submit(_ new: NewJob, in db: Database) throws -> (job: Job, created: Bool) {
+        guard new.maxAttempts >= 1 else { throw QueueError.invalidArgument("max attempts must be at least 1") }
+        if let key = new.idempotencyKey,
+           let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE idempotency_key = ?", arguments: [key]) {
+            return (Job(row: row), false)
         }
+        let t = now()
+        try db.execute(sql: """
+            INSERT INTO jobs (kind, payload, state, priority, max_attempts, run_at, idempotency_key, parent_id, created_at, updated_at)
+            VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [new.kind, new.payload, new.priority, new.maxAttempts, new.runAt ?? t, new.idempotencyKey,
+                             new.parentID, t, t])
+        return (try fetchJob(db, id: db.lastInsertedRowID)!, true)
     }
 
     public func claim(owner: String, leaseSeconds: Double) async throws -> Job? {
