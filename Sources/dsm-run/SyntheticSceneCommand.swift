@@ -24,7 +24,7 @@ struct SyntheticSceneCommand: ParsableCommand {
         var folder: String
 
         func validate() throws {
-            try NumberChecks.check(size, "--size", in: 64...200_000, unit: " pixels")
+            try NumberChecks.check(size, "--size", in: 64...200_000, unit: "pixels")
             var files = RunFiles()
             files.output("FOLDER", folder, kind: .folder)
             try files.check()
@@ -59,7 +59,7 @@ struct SyntheticSceneCommand: ParsableCommand {
         var dsm: String
 
         func validate() throws {
-            try NumberChecks.check(size, "--size", in: 64...200_000, unit: " pixels")
+            try NumberChecks.check(size, "--size", in: 64...200_000, unit: "pixels")
             try NumberChecks.check(share, "--share", in: 0.1...1)
             var files = RunFiles()
             files.input("DSM", dsm)

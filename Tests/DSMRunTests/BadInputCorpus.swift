@@ -260,6 +260,17 @@ let badInputCorpus: [Case] = [
     c("compare F/truth.tif F/truth.tif --roi 1,2,3 --image F/L.tif", 64, "invalid for '--roi <roi>': must be COL,ROW,WIDTH,HEIGHT"),
     c("compare F/truth.tif F/truth.tif --roi 1,2,3,4", 64, "--roi and --image go together"),
     c("compare F/truth.tif F/truth.tif", 0, "median"),
+    c("synthetic-scene render --size 10 O/s", 64, "--size must be in 64...200000 pixels, got 10"),
+    c("synthetic-scene render --size nan O/s", 64, "The value 'nan' is invalid for '--size <size>'"),
+    c("synthetic-scene render --size 1000000 O/s", 64, "--size must be in 64...200000 pixels"),
+    c("synthetic-scene render --size 64 F/truth.tif", 64, "FOLDER: F/truth.tif exists and is not a folder"),
+    c("synthetic-scene render --size 64 O/s", 0, "wrote O/s/right.tif", creates: ["s", "s/left.tif", "s/right.tif"]),
+    c("synthetic-scene score --size 100 F/missing.tif", 64, "DSM: cannot open"),
+    c("synthetic-scene score --size -5 F/truth.tif", 64, "--size must be in 64...200000 pixels, got -5"),
+    c("synthetic-scene score --size 100 --share nan F/truth.tif", 64, "--share must be a number in [0.1, 1], got nan"),
+    c("synthetic-scene score --size 100 --share 0 F/truth.tif", 64, "--share must be a number in [0.1, 1], got 0.0"),
+    c("synthetic-scene score --size 100 F/S.tif", 1, "the DSM must be georeferenced north-up with a CRS"),
+    c("synthetic-scene score --size 256 F/truth.tif", 0, "median"),
 
     // make-sample (hidden).
     c("make-sample O/nodir/s.tif", 64, "PATH: the folder O/nodir does not exist"),
