@@ -85,51 +85,21 @@ public struct SyntheticLargeScene: Sendable {
 
     public typealias View = SyntheticStereoScene.View
 
-    /// The view's RPC00B (affine in L, P, H plus the L·H and P·H perspective terms).
-    public func rpc(_ view: View) -> RPCCoefficients {
-        let c = terms(view)
-        var sampleNum = [Double](repeating: 0, count: 20), lineNum = sampleNum
-        var den = [Double](repeating: 0, count: 20)
-        den[0] = 1
-        sampleNum[1] = c.s.l; sampleNum[2] = c.s.p; sampleNum[3] = c.s.h; sampleNum[5] = c.s.lh; sampleNum[6] = c.s.ph
-        lineNum[1] = c.r.l; lineNum[2] = c.r.p; lineNum[3] = c.r.h; lineNum[5] = c.r.lh; lineNum[6] = c.r.ph
-        let half = Double(size) / 2
-        return RPCCoefficients(
-            lineOffset: half - 0.5, sampleOffset: half - 0.5,
-            latitudeOffset: Self.latitude, longitudeOffset: Self.longitude, heightOffset: Self.referenceHeight,
-            lineScale: half, sampleScale: half,
-            latitudeScale: groundScale / SyntheticStereoScene.metresPerDegreeLatitude,
-            longitudeScale: groundScale / SyntheticStereoScene.metresPerDegreeLongitude,
-            heightScale: Self.heightScale, lineNumerator: lineNum, lineDenominator: den,
-            sampleNumerator: sampleNum, sampleDenominator: den)
+    /// The bundled pair's camera model at this size (`SyntheticStereoScene.Camera`).
+    var camera: SyntheticStereoScene.Camera {
+        .init(half: Double(size) / 2, groundScale: groundScale, referenceHeight: Self.referenceHeight, heightScale: Self.heightScale)
     }
+
+    /// The view's RPC00B (affine in L, P, H plus the L·H and P·H perspective terms).
+    public func rpc(_ view: View) -> RPCCoefficients { camera.rpc(view) }
 
     typealias Terms = SyntheticStereoScene.Terms
 
-    /// Normalised sample and line as polynomials of L, P, H (as `SyntheticStereoScene.terms`,
-    /// for this size: one normalised image unit per normalised ground unit).
-    func terms(_ view: View) -> (s: Terms, r: Terms) {
-        let phi = view.rotation * .pi / 180, t = tan(view.alongTrack * .pi / 180)
-        let parallax = -t * Self.heightScale / groundScale
-        var s = Terms(), r = Terms()
-        s.l = cos(phi); s.p = sin(phi)
-        r.l = sin(phi); r.p = -cos(phi)
-        r.h = parallax; r.lh = view.perspective * parallax
-        s.h = 0.02 * parallax
-        s.ph = 0.01 * parallax
-        return (s, r)
-    }
+    func terms(_ view: View) -> (s: Terms, r: Terms) { camera.terms(view) }
 
     /// Local east / north metres seen by pixel (col, row) at height `h` (the RPC's exact inverse).
     func ground(column: Double, row: Double, height h: Double, terms c: (s: Terms, r: Terms)) -> (east: Double, north: Double) {
-        let half = Double(size) / 2
-        let hn = (h - Self.referenceHeight) / Self.heightScale
-        let u = (column - (half - 0.5)) / half - c.s.h * hn
-        let v = (row - (half - 0.5)) / half - c.r.h * hn
-        let a = c.s.l + c.s.lh * hn, b = c.s.p + c.s.ph * hn
-        let d = c.r.l + c.r.lh * hn, e = c.r.p + c.r.ph * hn
-        let det = a * e - b * d
-        return ((u * e - b * v) / det * groundScale, (a * v - u * d) / det * groundScale)
+        camera.ground(column: column, row: row, height: h, terms: c)
     }
 
     /// The first surface point on pixel (col, row)'s line of sight. The ray is marched down

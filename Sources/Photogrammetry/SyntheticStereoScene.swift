@@ -108,50 +108,74 @@ public enum SyntheticStereoScene {
     // MARK: - Cameras
 
     /// The view's RPC00B: affine in (L, P, H) plus L·H and P·H perspective terms, no denominator.
-    public static func rpc(_ view: View) -> RPCCoefficients {
-        let c = terms(view)
-        var sampleNum = [Double](repeating: 0, count: 20), lineNum = sampleNum
-        var den = [Double](repeating: 0, count: 20)
-        den[0] = 1
-        // RPC00B order: 1 L P H LP LH PH ...
-        sampleNum[1] = c.s.l; sampleNum[2] = c.s.p; sampleNum[3] = c.s.h; sampleNum[5] = c.s.lh; sampleNum[6] = c.s.ph
-        lineNum[1] = c.r.l; lineNum[2] = c.r.p; lineNum[3] = c.r.h; lineNum[5] = c.r.lh; lineNum[6] = c.r.ph
-        return RPCCoefficients(
-            lineOffset: Double(height) / 2 - 0.5, sampleOffset: Double(width) / 2 - 0.5,
-            latitudeOffset: latitude, longitudeOffset: longitude, heightOffset: referenceHeight,
-            lineScale: Double(height) / 2, sampleScale: Double(width) / 2,
-            latitudeScale: groundScale / metresPerDegreeLatitude, longitudeScale: groundScale / metresPerDegreeLongitude,
-            heightScale: heightScale, lineNumerator: lineNum, lineDenominator: den,
-            sampleNumerator: sampleNum, sampleDenominator: den)
-    }
+    public static func rpc(_ view: View) -> RPCCoefficients { camera.rpc(view) }
 
     struct Terms { var l = 0.0, p = 0.0, h = 0.0, lh = 0.0, ph = 0.0 }
 
-    /// Normalised sample and line as polynomials of L, P, H (L = east / 64 m, P = north / 64 m).
-    static func terms(_ view: View) -> (s: Terms, r: Terms) {
-        let phi = view.rotation * .pi / 180, t = tan(view.alongTrack * .pi / 180)
-        let k = groundScale / (gsd * Double(width) / 2)    // normalised image units per ground unit
-        let parallax = -t * heightScale / (gsd * Double(height) / 2)  // line per height unit
-        var s = Terms(), r = Terms()
-        s.l = k * cos(phi); s.p = k * sin(phi)
-        r.l = k * sin(phi); r.p = -k * cos(phi)
-        r.h = parallax; r.lh = view.perspective * parallax
-        s.h = 0.02 * parallax  // a little across-track parallax too
-        s.ph = 0.01 * parallax
-        return (s, r)
+    /// This scene's cameras (also `SyntheticLargeScene`'s, at its size).
+    static let camera = Camera(half: Double(width) / 2, groundScale: groundScale, referenceHeight: referenceHeight,
+                               heightScale: heightScale)
+
+    static func terms(_ view: View) -> (s: Terms, r: Terms) { camera.terms(view) }
+
+    static func ground(column: Double, row: Double, height h: Double, terms c: (s: Terms, r: Terms)) -> (east: Double, north: Double) {
+        camera.ground(column: column, row: row, height: h, terms: c)
     }
 
-    /// Local east / north metres seen by pixel (col, row) at `h` (the exact inverse of the RPC:
-    /// for a given H, sample and line are affine in L and P).
-    static func ground(column: Double, row: Double, height h: Double, terms c: (s: Terms, r: Terms)) -> (east: Double, north: Double) {
-        let hn = (h - referenceHeight) / heightScale
-        let u = (column - (Double(width) / 2 - 0.5)) / (Double(width) / 2) - c.s.h * hn
-        let v = (row - (Double(height) / 2 - 0.5)) / (Double(height) / 2) - c.r.h * hn
-        let a = c.s.l + c.s.lh * hn, b = c.s.p + c.s.ph * hn
-        let d = c.r.l + c.r.lh * hn, e = c.r.p + c.r.ph * hn
-        let det = a * e - b * d
-        let l = (u * e - b * v) / det, p = (a * v - u * d) / det
-        return (l * groundScale, p * groundScale)
+    /// The synthetic scenes' camera model for a square image of `2 · half` pixels at `gsd`, whose
+    /// centre sees the scene's centre at `referenceHeight`: normalised sample and line affine in
+    /// the normalised ground coordinates L = east / groundScale, P = north / groundScale and
+    /// H = (h - referenceHeight) / heightScale, plus L·H and P·H perspective terms.
+    struct Camera: Sendable {
+        var half: Double
+        var groundScale: Double
+        var referenceHeight: Double
+        var heightScale: Double
+
+        /// The view's RPC00B (no denominator).
+        func rpc(_ view: View) -> RPCCoefficients {
+            let c = terms(view)
+            var sampleNum = [Double](repeating: 0, count: 20), lineNum = sampleNum
+            var den = [Double](repeating: 0, count: 20)
+            den[0] = 1
+            // RPC00B order: 1 L P H LP LH PH ...
+            sampleNum[1] = c.s.l; sampleNum[2] = c.s.p; sampleNum[3] = c.s.h; sampleNum[5] = c.s.lh; sampleNum[6] = c.s.ph
+            lineNum[1] = c.r.l; lineNum[2] = c.r.p; lineNum[3] = c.r.h; lineNum[5] = c.r.lh; lineNum[6] = c.r.ph
+            return RPCCoefficients(
+                lineOffset: half - 0.5, sampleOffset: half - 0.5,
+                latitudeOffset: latitude, longitudeOffset: longitude, heightOffset: referenceHeight,
+                lineScale: half, sampleScale: half,
+                latitudeScale: groundScale / metresPerDegreeLatitude, longitudeScale: groundScale / metresPerDegreeLongitude,
+                heightScale: heightScale, lineNumerator: lineNum, lineDenominator: den,
+                sampleNumerator: sampleNum, sampleDenominator: den)
+        }
+
+        /// Normalised sample and line as polynomials of L, P, H.
+        func terms(_ view: View) -> (s: Terms, r: Terms) {
+            let phi = view.rotation * .pi / 180, t = tan(view.alongTrack * .pi / 180)
+            let k = groundScale / (gsd * half)    // normalised image units per ground unit
+            let parallax = -t * heightScale / (gsd * half)  // line per height unit
+            var s = Terms(), r = Terms()
+            s.l = k * cos(phi); s.p = k * sin(phi)
+            r.l = k * sin(phi); r.p = -k * cos(phi)
+            r.h = parallax; r.lh = view.perspective * parallax
+            s.h = 0.02 * parallax  // a little across-track parallax too
+            s.ph = 0.01 * parallax
+            return (s, r)
+        }
+
+        /// Local east / north metres seen by pixel (col, row) at `h` (the exact inverse of the
+        /// RPC: for a given H, sample and line are affine in L and P).
+        func ground(column: Double, row: Double, height h: Double, terms c: (s: Terms, r: Terms)) -> (east: Double, north: Double) {
+            let hn = (h - referenceHeight) / heightScale
+            let u = (column - (half - 0.5)) / half - c.s.h * hn
+            let v = (row - (half - 0.5)) / half - c.r.h * hn
+            let a = c.s.l + c.s.lh * hn, b = c.s.p + c.s.ph * hn
+            let d = c.r.l + c.r.lh * hn, e = c.r.p + c.r.ph * hn
+            let det = a * e - b * d
+            let l = (u * e - b * v) / det, p = (a * v - u * d) / det
+            return (l * groundScale, p * groundScale)
+        }
     }
 
     /// The first surface point on the line of sight of pixel (col, row), from above.

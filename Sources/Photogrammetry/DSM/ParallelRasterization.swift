@@ -39,7 +39,6 @@ public func writeDSMTiles(
         DSMSummary(grid: grid, validCells: 0, cellsWithPoints: 0)))
     let next = Atomic<Int>(0)
     let failure = Mutex<Error?>(nil)
-    let halo = max(0, parameters.maxHoleArea)
     DispatchQueue.concurrentPerform(iterations: max(1, min(workers, tiling.count))) { _ in
         while failure.withLock({ $0 == nil }) {
             let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -47,16 +46,7 @@ public func writeDSMTiles(
             let tile = tiling[t]
             do {
                 let set = try points(tile)
-                var result = rasterizeCloud(set.cloud, grid: grid, window: tile.window, statistic: parameters.statistic)
-                if halo > 0 {
-                    fillSmallHoles(&result.heights, maxArea: parameters.maxHoleArea,
-                                   openEdges: OpenEdges(window: tile.window, gridWidth: grid.width, gridHeight: grid.height))
-                }
-                if tile.window != tile.core {
-                    let inner = tile.coreInWindow
-                    result = RasterizedWindow(window: tile.core, heights: result.heights.cropped(to: inner),
-                                              counts: result.counts.cropped(to: inner))
-                }
+                let result = rasterizeTile(tile, cloud: set.cloud, grid: grid, parameters: parameters)
                 let heights = try datumHeights(result, grid: grid, datum: datum)
                 let valid = heights.storage.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
                 let withPoints = result.counts.storage.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }

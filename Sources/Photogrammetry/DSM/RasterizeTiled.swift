@@ -54,22 +54,24 @@ public func rasterizeTiled(
     grid: DSMGrid, parameters: RasterizationParameters, points: (Tile) throws -> (PointCloud, [Int32]?),
     body: (RasterizedWindow) throws -> Void
 ) throws {
-    let halo = max(0, parameters.maxHoleArea)
-    let tiling = try rasterizationTiling(grid: grid, parameters: parameters)
-    for tile in tiling {
+    for tile in try rasterizationTiling(grid: grid, parameters: parameters) {
         let (cloud, indices) = try points(tile)
-        var result = rasterizeCloud(cloud, grid: grid, window: tile.window, statistic: parameters.statistic, points: indices)
-        if halo > 0 {
-            fillSmallHoles(&result.heights, maxArea: parameters.maxHoleArea,
-                           openEdges: OpenEdges(window: tile.window, gridWidth: grid.width, gridHeight: grid.height))
-        }
-        if tile.window != tile.core {
-            let inner = tile.coreInWindow
-            result = RasterizedWindow(window: tile.core, heights: result.heights.cropped(to: inner),
-                                      counts: result.counts.cropped(to: inner))
-        }
-        try body(result)
+        try body(rasterizeTile(tile, cloud: cloud, points: indices, grid: grid, parameters: parameters))
     }
+}
+
+/// One tile of `rasterizeTiled`: the cell statistic over the tile's padded window, small holes
+/// filled within it (edges on the grid's border left open), cropped to the core.
+func rasterizeTile(_ tile: Tile, cloud: PointCloud, points: [Int32]? = nil, grid: DSMGrid,
+                   parameters: RasterizationParameters) -> RasterizedWindow {
+    var result = rasterizeCloud(cloud, grid: grid, window: tile.window, statistic: parameters.statistic, points: points)
+    if parameters.maxHoleArea > 0 {
+        fillSmallHoles(&result.heights, maxArea: parameters.maxHoleArea,
+                       openEdges: OpenEdges(window: tile.window, gridWidth: grid.width, gridHeight: grid.height))
+    }
+    guard tile.window != tile.core else { return result }
+    let inner = tile.coreInWindow
+    return RasterizedWindow(window: tile.core, heights: result.heights.cropped(to: inner), counts: result.counts.cropped(to: inner))
 }
 
 /// The whole grid at once (heights, counts, small holes filled): the reference the tiled

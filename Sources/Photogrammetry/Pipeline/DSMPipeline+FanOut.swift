@@ -191,9 +191,10 @@ extension DSMPipeline {
         }
         var c = c
         c.outputMetadata = layout.metadata ?? [:]
-        let threads = c.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let rasterBytes = MemoryPlan.rasterizationBytes(grid: grid, points: layout.pixels, parameters: c.rasterization)
-        let workers = max(1, min(threads, (c.memoryLimit - MemoryPlan.baselineBytes - GDALBlockCache.bytes) / max(1, rasterBytes)))
+        let workers = MemoryPlan.rasterWorkers(
+            limit: c.memoryLimit, threads: c.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            rasterizationBytes: MemoryPlan.rasterizationBytes(grid: grid, points: layout.pixels, parameters: c.rasterization),
+            cacheBytes: GDALBlockCache.bytes)
         return try writeOutputs(spill: spill, grid: grid, configuration: c, workers: workers)
     }
 }

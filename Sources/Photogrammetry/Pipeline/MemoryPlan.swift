@@ -58,7 +58,7 @@ struct MemoryPlan: Sendable, Equatable {
         tileBytes: (Int) throws -> Int
     ) throws -> MemoryPlan {
         let baselineBytes = Self.baselineBytes + cacheBytes
-        let rasterWorkers = rasterizationBytes > 0 ? max(1, min(threads, (limit - baselineBytes) / rasterizationBytes)) : 1
+        let rasterWorkers = Self.rasterWorkers(limit: limit, threads: threads, rasterizationBytes: rasterizationBytes, cacheBytes: cacheBytes)
         let rasterPeak = baselineBytes + rasterWorkers * rasterizationBytes
         guard baselineBytes + rasterizationBytes <= limit else {
             throw DSMPipelineError.invalidConfiguration(
@@ -83,6 +83,13 @@ struct MemoryPlan: Sendable, Equatable {
             }
             side /= 2
         }
+    }
+
+    /// Output tiles rasterised at once: as many as fit beside the baseline and the block cache,
+    /// at least one, at most `threads`.
+    static func rasterWorkers(limit: Int, threads: Int, rasterizationBytes: Int, cacheBytes: Int) -> Int {
+        guard rasterizationBytes > 0 else { return 1 }
+        return max(1, min(threads, (limit - baselineBytes - cacheBytes) / rasterizationBytes))
     }
 
     /// Bytes the out-of-core rasterisation needs: one output tile with its halo (cells), the

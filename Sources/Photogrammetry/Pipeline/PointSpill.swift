@@ -179,28 +179,31 @@ final class PointSpill: @unchecked Sendable {
             try handle.write(contentsOf: buffers[t])
             buffers[t].removeAll(keepingCapacity: true)
         }
-        let halo = tiling.halo, tw = tiling.tileWidth, th = tiling.tileHeight
-        let w = Double(grid.width), h = Double(grid.height)
         for chunk in chunks {
             guard let chunk, chunk.count > 0 else { continue }
             let p = try read(chunk)
             for i in 0..<chunk.count {
-                let cd = grid.column(x: p.x[i]), rd = grid.row(y: p.y[i])
-                guard cd >= 0, cd < w, rd >= 0, rd < h else { continue }
-                let c = Int(cd), r = Int(rd)
-                // Tile j's padded window holds c when j·tw - halo <= c < (j+1)·tw + halo.
-                let j0 = max(0, (c - halo) / tw), j1 = min(tiling.columns - 1, (c + halo) / tw)
-                let i0 = max(0, (r - halo) / th), i1 = min(tiling.rows - 1, (r + halo) / th)
-                for row in i0...i1 {
-                    for column in j0...j1 {
-                        let t = row * tiling.columns + column
-                        Self.appendRecord(&buffers[t], p.x[i], p.y[i], p.z[i], p.confidences[i])
-                        if buffers[t].count >= flushAt { try flush(t) }
-                    }
+                try forEachBin(x: p.x[i], y: p.y[i], tiling: tiling) { t in
+                    Self.appendRecord(&buffers[t], p.x[i], p.y[i], p.z[i], p.confidences[i])
+                    if buffers[t].count >= flushAt { try flush(t) }
                 }
             }
         }
         for t in 0..<bins { try flush(t) }
+    }
+
+    /// Calls `body` with each tile of `tiling` whose padded window holds the cell of point
+    /// (x, y); none for a point outside the grid (or with a NaN coordinate).
+    private func forEachBin(x: Double, y: Double, tiling: Tiling, _ body: (Int) throws -> Void) rethrows {
+        let cd = grid.column(x: x), rd = grid.row(y: y)
+        guard cd >= 0, cd < Double(grid.width), rd >= 0, rd < Double(grid.height) else { return }
+        let c = Int(cd), r = Int(rd), halo = tiling.halo
+        // Tile j's padded window holds c when j·tw - halo <= c < (j+1)·tw + halo.
+        let j0 = max(0, (c - halo) / tiling.tileWidth), j1 = min(tiling.columns - 1, (c + halo) / tiling.tileWidth)
+        let i0 = max(0, (r - halo) / tiling.tileHeight), i1 = min(tiling.rows - 1, (r + halo) / tiling.tileHeight)
+        for row in i0...i1 {
+            for column in j0...j1 { try body(row * tiling.columns + column) }
+        }
     }
 
     /// The points of tile `t`'s bin (after `binByTile`, or streamed): x, y, z = height, and the
@@ -253,20 +256,8 @@ final class PointSpill: @unchecked Sendable {
     private func stream(job: Int, tiling: Tiling, x: [Double], y: [Double], z: [Double], confidences: [Float]) throws {
         // Two passes: each point's bins counted, then its records stored at their place in one
         // exact-size buffer per bin (no per-point allocation or hashing).
-        let halo = tiling.halo, tw = tiling.tileWidth, th = tiling.tileHeight
-        let w = Double(grid.width), h = Double(grid.height)
         var counts = [Int](repeating: 0, count: tiling.count)
-        func forEachBin(_ i: Int, _ body: (Int) -> Void) {
-            let cd = grid.column(x: x[i]), rd = grid.row(y: y[i])
-            guard cd >= 0, cd < w, rd >= 0, rd < h else { return }
-            let c = Int(cd), r = Int(rd)
-            let j0 = max(0, (c - halo) / tw), j1 = min(tiling.columns - 1, (c + halo) / tw)
-            let i0 = max(0, (r - halo) / th), i1 = min(tiling.rows - 1, (r + halo) / th)
-            for row in i0...i1 {
-                for column in j0...j1 { body(row * tiling.columns + column) }
-            }
-        }
-        for i in x.indices { forEachBin(i) { counts[$0] += 1 } }
+        for i in x.indices { forEachBin(x: x[i], y: y[i], tiling: tiling) { counts[$0] += 1 } }
         var buffers: [(bin: Int, bytes: [UInt8])] = []
         var slot = [Int](repeating: -1, count: tiling.count)
         for t in counts.indices where counts[t] > 0 {
@@ -275,7 +266,7 @@ final class PointSpill: @unchecked Sendable {
         }
         var filled = [Int](repeating: 0, count: tiling.count)
         for i in x.indices {
-            forEachBin(i) { t in
+            forEachBin(x: x[i], y: y[i], tiling: tiling) { t in
                 let o = filled[t] * Self.recordBytes
                 filled[t] += 1
                 buffers[slot[t]].bytes.withUnsafeMutableBytes { raw in
